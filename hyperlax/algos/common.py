@@ -1,0 +1,73 @@
+"""What every algorithm shares: typed hyperparameter fields and the traced/structural split.
+
+An algorithm's `Config` is a `flax.struct.PyTreeNode`. Traced hyperparameters are pytree leaves (float32
+scalars, stacked along a config axis inside a batch); structural ones are static fields
+(`pytree_node=False`) that change shapes or control flow. The runner reads the split from the type, so it
+needs no per-algorithm code.
+"""
+
+import dataclasses
+from typing import Any, NamedTuple, Callable
+
+import jax
+import numpy as np
+from flax import struct
+
+
+def traced(help: str, key: str | None = None):
+    """A float hyperparameter that may differ between configurations of one compiled batch."""
+    return struct.field(pytree_node=True, metadata={"help": help, "key": key})
+
+
+def structural(help: str, key: str | None = None):
+    """A hyperparameter that changes shapes or control flow: configurations are grouped by it."""
+    return struct.field(pytree_node=False, metadata={"help": help, "key": key})
+
+
+def dotted_key(field: dataclasses.Field) -> str:
+    return field.metadata.get("key") or f"algorithm.hyperparam.{field.name}"
+
+
+def is_traced(field: dataclasses.Field) -> bool:
+    return field.metadata.get("pytree_node", True)
+
+
+def config_from_flat(config_cls, flat: dict) -> Any:
+    """Build a Config from `{dotted_key: value}`: traced values as float32, lists as tuples."""
+    values = {}
+    for field in dataclasses.fields(config_cls):
+        value = flat[dotted_key(field)]
+        if is_traced(field):
+            value = np.float32(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[field.name] = value
+    return config_cls(**values)
+
+
+def structural_key(config) -> tuple:
+    """The static part of a config: configurations with equal keys share one compiled program."""
+    return tuple((f.name, getattr(config, f.name)) for f in dataclasses.fields(config) if not is_traced(f))
+
+
+def stack_configs(configs: list) -> Any:
+    """Stack configs with one structural key into one Config whose traced leaves have a leading axis."""
+    return jax.tree.map(lambda *leaves: np.stack(leaves), *configs)
+
+
+class SegmentOutput(NamedTuple):
+    eval_returns: jax.Array  # [eval_episodes] returns of the deterministic policy after this segment
+    finite: jax.Array  # False once parameters or losses became non-finite
+    env_steps: jax.Array  # env steps trained so far
+
+
+class Train(NamedTuple):
+    """What `make_train` returns: pure functions that jit and vmap accept as they are.
+
+    init(config, key) -> state; segment(config, state) -> (state, SegmentOutput). One segment trains
+    `steps_per_segment` env steps and then evaluates; the runner calls it `num_evaluations` times.
+    """
+
+    init: Callable
+    segment: Callable
+    steps_per_segment: int

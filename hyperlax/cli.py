@@ -1,0 +1,109 @@
+"""Command line: argument parsing, error messages and exit codes; the work is done elsewhere.
+
+Exit codes: 0 done, 2 bad input (one line on stderr, nothing on disk touched), 130 interrupted.
+"""
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from hyperlax.errors import InputError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem, and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"hyperlax: error: {message} (see '{self.prog} --help')\n")
+
+
+def parse_bool(text: str) -> bool:
+    lowered = str(text).lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected True or False, got '{text}'")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def add_common_run_flags(p: argparse.ArgumentParser) -> None:
+    """Flags every training command shares. Unset ones come from the recipe or a resumed run."""
+    p.add_argument("--algo-and-network-config", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
+    p.add_argument("--env-config", help="env config, e.g. gymnax.pendulum, gymnax.cartpole, gymnax.acrobot, gymnax.mountain_car_continuous")
+    p.add_argument("--total-timesteps", type=positive_int, help="env steps per configuration and seed (default: the recipe's)")
+    p.add_argument("--num-seeds", type=positive_int, help="seeds per configuration, trained in the same program (default 2)")
+    p.add_argument("--num-evaluations", type=positive_int, help="evaluations along training = points of the learning curve (default 20)")
+    p.add_argument("--eval-episodes", type=positive_int, help="episodes per evaluation, deterministic policy (default: the recipe's)")
+    p.add_argument("--seed", type=int, help="master seed: samples/trials and training keys derive from it (default 0)")
+    p.add_argument("--output-root", default="hyperlax_runs", help="results go to <output-root>/<recipe>/<env>/ (default hyperlax_runs)")
+    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
+    p.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="hyperlax", description="Vectorized hyperparameter search for JAX RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+
+    sweep = sub.add_parser("sweep-hp-samples", help="train N samples of a recipe's search space and tabulate them")
+    add_common_run_flags(sweep)
+    sweep.add_argument("--num-samples", type=positive_int, help="samples to draw (default 8)")
+    sweep.add_argument("--hparam-batch-size", type=positive_int, help="configurations per compiled batch (default 8)")
+    sweep.add_argument("--sampling-method", help="qmc_sobol (scrambled Sobol, default) or random")
+    sweep.add_argument("--sequential", nargs="?", const=True, type=parse_bool, help="one configuration per run (run_0000, ...)")
+    sweep.add_argument("--group-by-structural-hparams", nargs="?", const=True, type=parse_bool,
+                       help="gather all samples of a structure before batching: fewer compiles, batches out of sample order")
+    sweep.add_argument("--resume-from", help="a sweep directory to continue: complete batches are skipped")
+    sweep.set_defaults(handler=run_sweep)
+    return parser
+
+
+def setup(args) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=args.log_level, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    if not args.no_compile_cache:
+        import jax
+
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        jax.config.update("jax_compilation_cache_dir", str(cache_home / "hyperlax" / "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def run_sweep(args, console) -> None:
+    from hyperlax.sweep import SweepArgs, sweep
+
+    fields = {k: getattr(args, k) for k in SweepArgs.__dataclass_fields__ if hasattr(args, k)}
+    sweep(SweepArgs(**fields), console)
+
+
+def main(argv=None) -> int:
+    from rich.console import Console
+
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=False)
+    try:
+        setup(args)
+        args.handler(args, console)
+    except InputError as exc:
+        print(f"hyperlax: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hyperlax: interrupted; finished batches are kept on disk, continue with --resume-from <dir>", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""PPO with MLP actor and critic: base config and search space.
+
+Copy this file to make your own search space, then pass its path to `--algo-and-network-config`.
+"""
+
+from hyperlax.space import Categorical, LogUniform, Uniform
+
+
+def get_base_config() -> dict:
+    return {
+        "algorithm": {
+            "name": "ppo",
+            "hyperparam": {
+                "actor_lr": 1e-3,
+                "critic_lr": 1e-3,
+                "gamma": 0.98,
+                "gae_lambda": 0.9,
+                "clip_eps": 0.2,
+                "ent_coef": 0.0,
+                "vf_coef": 0.5,
+                "max_grad_norm": 0.5,
+                "num_envs": 8,
+                "rollout_length": 32,
+                "epochs": 10,
+                "num_minibatches": 4,
+                "normalize_observations": True,
+            },
+            "network": {
+                "actor_network": {"pre_torso": {"layer_sizes": [64, 64], "activation": "tanh"}},
+                "critic_network": {"pre_torso": {"layer_sizes": [64, 64], "activation": "tanh"}},
+            },
+        },
+        "training": {"total_timesteps": 200_000, "num_evaluations": 20, "eval_episodes": 10},
+    }
+
+
+def get_base_hyperparam_distributions() -> dict:
+    return {
+        "algorithm.hyperparam.actor_lr": LogUniform(domain=(1e-5, 3e-3)),
+        "algorithm.hyperparam.critic_lr": LogUniform(domain=(1e-5, 3e-3)),
+        "algorithm.hyperparam.gamma": Uniform(domain=(0.9, 0.999)),
+        "algorithm.hyperparam.gae_lambda": Uniform(domain=(0.8, 0.99)),
+        "algorithm.hyperparam.clip_eps": Uniform(domain=(0.1, 0.3)),
+        "algorithm.hyperparam.ent_coef": LogUniform(domain=(1e-5, 1e-2)),
+        "algorithm.hyperparam.vf_coef": Uniform(domain=(0.25, 1.0)),
+        "algorithm.hyperparam.max_grad_norm": Uniform(domain=(0.3, 5.0)),
+    }

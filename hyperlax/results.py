@@ -1,0 +1,84 @@
+"""Results on disk: one directory per batch (complete once `success.txt` exists) and a results table."""
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from hyperlax.metrics import OBJECTIVES
+
+SUMMARY_COLUMNS = ("status", "reason", *OBJECTIVES, "final_mean_across_seeds", "final_std_across_seeds",
+                   "final_iqm_across_seeds", "per_seed_final_returns", "env_steps_per_second", "compile_seconds")
+
+
+def write_json_atomic(path: Path, data) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
+    os.replace(tmp, path)
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def is_complete(batch_dir: Path) -> bool:
+    return (batch_dir / "success.txt").is_file()
+
+
+def write_batch(batch_dir: Path, plan, result) -> None:
+    """Write configs, metrics and curves of one batch; `success.txt` last marks it complete."""
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    (batch_dir / "success.txt").unlink(missing_ok=True)
+    write_json_atomic(batch_dir / "hparams.json", [
+        {"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in plan.samples
+    ])
+    write_json_atomic(batch_dir / "metrics.json", result.rows)
+    tmp = batch_dir / "curves.tmp.npz"
+    np.savez(tmp, sample_ids=np.array([s.sample_id for s in plan.samples]), returns=result.returns, eval_steps=result.eval_steps)
+    os.replace(tmp, batch_dir / "curves.npz")
+    (batch_dir / "success.txt.tmp").write_text(f"{len(plan.samples)} configurations\n")
+    os.replace(batch_dir / "success.txt.tmp", batch_dir / "success.txt")
+
+
+def read_batch(batch_dir: Path) -> list[dict]:
+    """Rows of a complete batch: each sample's values joined with its metrics."""
+    hparams = json.loads((batch_dir / "hparams.json").read_text())
+    metrics = {row["sample_id"]: row for row in json.loads((batch_dir / "metrics.json").read_text())}
+    return [{**metrics[h["sample_id"]], "values": h["values"], "batch_dir": batch_dir.name} for h in hparams]
+
+
+def collect_rows(samples_dir: Path) -> list[dict]:
+    rows = []
+    for batch_dir in sorted(samples_dir.glob("*")):
+        if batch_dir.is_dir() and is_complete(batch_dir):
+            rows.extend(read_batch(batch_dir))
+    return sorted(rows, key=lambda r: r["sample_id"])
+
+
+def write_results_csv(path: Path, rows: list[dict], id_column: str = "sample_id") -> None:
+    """One row per configuration: id, every sampled hyperparameter, every metric, status."""
+    keys = sorted({k for row in rows for k in row["values"]})
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([id_column, *keys, *SUMMARY_COLUMNS, "batch_dir"])
+        for row in rows:
+            writer.writerow([row["sample_id"], *(_cell(row["values"].get(k)) for k in keys),
+                             *(_cell(row.get(c)) for c in SUMMARY_COLUMNS), row.get("batch_dir", "")])
+    os.replace(tmp, path)
+
+
+def _cell(value):
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.6g}"
+    return "" if value is None else value

@@ -1,0 +1,223 @@
+"""The vectorized runner: samples -> structural groups -> batches -> jit(vmap(vmap(train))) -> curves.
+
+It knows nothing about Optuna or files: configurations `{dotted_key: value}` come in, one row of metrics
+and a learning curve per configuration go out.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import numpy as np
+
+from hyperlax.algos.common import config_from_flat, stack_configs, structural_key
+from hyperlax.envs import EnvSpec
+from hyperlax.errors import InputError
+from hyperlax.metrics import compute_metrics
+
+log = logging.getLogger(__name__)
+
+# The smallest config axis a program is built with: XLA's CPU backend gives bitwise-identical
+# per-config results for every vmapped size >= 2 and position, but a size-1 axis compiles to a
+# different program whose float rounding drifts. A lone configuration is padded to two.
+MIN_CONFIG_AXIS = 2
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    total_timesteps: int
+    num_evaluations: int = 20
+    num_seeds: int = 2
+    eval_episodes: int = 10
+    seed: int = 0
+    hparam_batch_size: int = 8
+    sequential: bool = False
+    group_by_structure: bool = False
+
+
+@dataclass(frozen=True)
+class Sample:
+    sample_id: int
+    values: dict  # the sampled hyperparameters, by dotted key
+    config: dict  # the full configuration: recipe defaults updated with `values`
+
+
+@dataclass
+class BatchPlan:
+    name: str  # batch_00000 or run_0000: the directory the batch is written to
+    samples: list
+    structural_key: tuple
+    padded_size: int  # the config axis the program is built with (>= len(samples))
+
+
+@dataclass
+class BatchResult:
+    rows: list  # one dict per sample: sample_id, status, reason and every metric
+    returns: np.ndarray  # [config, seed, evaluation, episode]
+    eval_steps: np.ndarray  # [evaluation]
+    compile_seconds: float
+    wall_seconds: float
+    env_steps_per_second: float
+    extra: dict = field(default_factory=dict)
+
+
+def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
+    """The PRNG keys of one configuration: they depend on (seed, sample id, seed index) alone."""
+    base = jax.random.fold_in(jax.random.PRNGKey(seed), sample_id)
+    return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
+
+
+def padded_size(num_configs: int, group_batch_size: int, backend: str) -> int:
+    """Config axis of a batch of `num_configs` whose group's full batches have `group_batch_size`.
+
+    GPU: a padded config costs almost nothing next to a compile, so every batch of a group takes the
+    group's shape and the group compiles once. CPU: a padded config costs real compute, so a short
+    batch is padded only to the next power of two (at most log2(batch size) shapes per group, at most
+    half of one batch wasted). Never below MIN_CONFIG_AXIS.
+    """
+    target = group_batch_size if backend == "gpu" else min(group_batch_size, 2 ** math.ceil(math.log2(max(num_configs, 1))))
+    return max(MIN_CONFIG_AXIS, num_configs, target)
+
+
+def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
+    """Slice samples into batches whose configurations share one structural key.
+
+    sequential: one sample per run, in sample order.
+    batched (default): samples are taken in sample order, `hparam_batch_size` at a time; a slice that
+      mixes structures is split into one batch per structure.
+    group_by_structure: all samples of one structure are gathered first (structures in order of first
+      appearance), then sliced, so batches are full and each structure compiles as few shapes as possible.
+    """
+    if settings.sequential:
+        return [
+            BatchPlan(f"run_{i:04d}", [s], structure_of(s), padded_size(1, 1, backend)) for i, s in enumerate(samples)
+        ]
+    size = settings.hparam_batch_size
+    if settings.group_by_structure:
+        chunks = [group[i : i + size] for group in group_by(samples, structure_of).values() for i in range(0, len(group), size)]
+    else:
+        chunks = [group for i in range(0, len(samples), size) for group in group_by(samples[i : i + size], structure_of).values()]
+    group_sizes = {key: min(size, len(group)) for key, group in group_by(samples, structure_of).items()}
+    plans = []
+    for chunk in chunks:
+        key = structure_of(chunk[0])
+        plans.append(BatchPlan(f"batch_{len(plans):05d}", chunk, key, padded_size(len(chunk), group_sizes[key], backend)))
+    return plans
+
+
+def group_by(samples: list, structure_of: Callable) -> dict:
+    groups = {}
+    for s in samples:
+        groups.setdefault(structure_of(s), []).append(s)
+    return groups
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    return "RESOURCE_EXHAUSTED" in str(exc) or "out of memory" in str(exc).lower()
+
+
+class Runner:
+    """Trains batches of configurations of one algorithm on one env, reusing compiled programs."""
+
+    def __init__(self, algorithm, spec: EnvSpec, settings: RunSettings):
+        if spec.discrete and not algorithm.SUPPORTS_DISCRETE:
+            raise InputError(f"{algorithm.__name__.split('.')[-1]} needs continuous actions but {spec.name} has discrete ones; pick a continuous env")
+        if not spec.discrete and not algorithm.SUPPORTS_CONTINUOUS:
+            raise InputError(f"{algorithm.__name__.split('.')[-1]} needs discrete actions but {spec.name} has continuous ones; pick a discrete env")
+        self.algorithm = algorithm
+        self.spec = spec
+        self.settings = settings
+        self.backend = jax.default_backend()
+        self._programs = {}  # (structural key, config axis) -> (init, segment, steps_per_segment)
+
+    def make_config(self, sample: Sample):
+        return config_from_flat(self.algorithm.Config, sample.config)
+
+    def structure_of(self, sample: Sample) -> tuple:
+        return structural_key(self.make_config(sample))
+
+    def plan(self, samples: list) -> list:
+        return plan_batches(samples, self.structure_of, self.settings, self.backend)
+
+    def _compiled(self, hp, keys):
+        """Compile (or reuse) init and segment for this structure and batch shape; returns compile seconds."""
+        cache_key = (structural_key(hp), keys.shape)
+        if cache_key in self._programs:
+            return self._programs[cache_key], 0.0
+        s = self.settings
+        train = self.algorithm.make_train(hp, self.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
+        batched_init = jax.vmap(jax.vmap(train.init, in_axes=(None, 0)), in_axes=(0, 0))
+        batched_segment = jax.vmap(jax.vmap(train.segment, in_axes=(None, 0)), in_axes=(0, 0))
+        start = time.perf_counter()
+        init = jax.jit(batched_init).lower(hp, keys).compile()
+        state_shape = jax.eval_shape(batched_init, hp, keys)
+        donate = (1,) if self.backend != "cpu" else ()
+        segment = jax.jit(batched_segment, donate_argnums=donate).lower(hp, state_shape).compile()
+        seconds = time.perf_counter() - start
+        self._programs[cache_key] = (init, segment, train.steps_per_segment)
+        return self._programs[cache_key], seconds
+
+    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None) -> BatchResult:
+        """Train one batch; out of memory splits it in half and retries each half."""
+        try:
+            return self._run(plan, on_segment)
+        except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
+            if not is_out_of_memory(exc) or len(plan.samples) == 1:
+                raise
+            half = len(plan.samples) // 2
+            log.warning("%s: out of memory with %d configs, retrying as two batches of %d and %d", plan.name, len(plan.samples), half, len(plan.samples) - half)
+            parts = [
+                self.run_batch(BatchPlan(plan.name, part, plan.structural_key, padded_size(len(part), len(part), self.backend)), on_segment)
+                for part in (plan.samples[:half], plan.samples[half:])
+            ]
+            return merge_results(parts)
+
+    def _run(self, plan: BatchPlan, on_segment: Callable | None) -> BatchResult:
+        s = self.settings
+        n = len(plan.samples)
+        # Padding repeats the first configuration with its own keys; its results are discarded.
+        padded = plan.samples + [plan.samples[0]] * (plan.padded_size - n)
+        hp = stack_configs([self.make_config(sample) for sample in padded])
+        keys = np.stack([config_keys(s.seed, sample.sample_id, s.num_seeds) for sample in padded])
+        (init, segment, steps_per_segment), compile_seconds = self._compiled(hp, keys)
+        start = time.perf_counter()
+        state = init(hp, keys)
+        returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
+        for k in range(s.num_evaluations):
+            state, out = segment(hp, state)
+            returns.append(np.asarray(out.eval_returns))
+            finite &= np.asarray(out.finite)
+            if on_segment is not None:
+                on_segment(plan, k + 1, s.num_evaluations)
+        wall = time.perf_counter() - start
+        returns = np.stack(returns, axis=2)[:n]  # [config, seed, evaluation, episode]
+        eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
+        rows = [self._row(sample, returns[i], eval_steps, bool(finite[i].all())) for i, sample in enumerate(plan.samples)]
+        steps_per_second = n * s.num_seeds * eval_steps[-1] / wall
+        for row in rows:
+            row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)
+        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, steps_per_second)
+
+    def _row(self, sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool) -> dict:
+        row = {"sample_id": sample.sample_id, "status": "ok", "reason": ""}
+        if not finite or not np.all(np.isfinite(returns)):
+            row.update(status="failed", reason="non-finite parameters, losses or returns (diverged)")
+            return row
+        row.update(compute_metrics(returns, eval_steps, self.spec.return_range))
+        return row
+
+
+def merge_results(parts: list) -> BatchResult:
+    wall = sum(p.wall_seconds for p in parts)
+    steps = sum(p.env_steps_per_second * p.wall_seconds for p in parts)
+    return BatchResult(
+        rows=[row for p in parts for row in p.rows],
+        returns=np.concatenate([p.returns for p in parts]),
+        eval_steps=parts[0].eval_steps,
+        compile_seconds=sum(p.compile_seconds for p in parts),
+        wall_seconds=wall,
+        env_steps_per_second=steps / wall,
+    )
