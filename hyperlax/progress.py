@@ -12,6 +12,7 @@ class BatchProgress:
     def __init__(self, console: Console, total_batches: int, segments_per_batch: int, label: str = "batches"):
         self.console = console
         self.total_batches = total_batches
+        self.segments_per_batch = segments_per_batch
         self.done_batches = 0
         self.label = label
         self.env_steps = 0.0
@@ -49,6 +50,11 @@ class BatchProgress:
         self.env_steps += env_steps
         self.train_seconds += result.wall_seconds
         self._progress.update(self._task, status=self._status())
+
+    def set_total_batches(self, total_batches: int) -> None:
+        """Change the total (a search learns its batches one super-batch at a time)."""
+        self.total_batches = total_batches
+        self._progress.update(self._task, total=total_batches * self.segments_per_batch, status=self._status())
 
     def set_extra(self, text: str) -> None:
         self.extra = text

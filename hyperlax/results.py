@@ -15,9 +15,14 @@ SUMMARY_COLUMNS = ("status", "reason", *OBJECTIVES, "final_mean_across_seeds", "
 
 
 def write_json_atomic(path: Path, data) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
+    write_text_atomic(path, json.dumps(data, indent=2, default=_json_default))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file; the temporary name is
+    per process, so workers sharing a directory never write into each other's."""
+    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 

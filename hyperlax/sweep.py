@@ -3,8 +3,10 @@
 import json
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -94,8 +96,13 @@ def run_settings(recipe: Recipe, args, *, hparam_batch_size: int, sequential: bo
     return settings
 
 
-def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches") -> None:
-    """Train every plan whose directory is not complete yet; complete ones are skipped (resume)."""
+def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches",
+              progress: BatchProgress | None = None, on_batch: Callable | None = None) -> None:
+    """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
+
+    `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
+    each batch is written.
+    """
     pending = []
     for plan in plans:
         batch_dir = samples_dir / plan.name
@@ -109,11 +116,13 @@ def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, 
     if len(pending) < len(plans):
         console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
     s = runner.settings
-    with BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
+    with nullcontext(progress) if progress is not None else BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
         for plan in pending:
             result = runner.run_batch(plan, progress.on_segment)
             write_batch(samples_dir / plan.name, plan, result)
             progress.batch_done(result, len(plan.samples) * s.num_seeds * float(result.eval_steps[-1]))
+            if on_batch is not None:
+                on_batch(plan, result)
             log.info("%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s", plan.name, len(plan.samples),
                      result.compile_seconds, result.wall_seconds, result.env_steps_per_second)
 
