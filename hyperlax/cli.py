@@ -66,14 +66,43 @@ def build_parser() -> ArgumentParser:
                        help="gather all samples of a structure before batching: fewer compiles, batches out of sample order")
     sweep.add_argument("--resume-from", help="a sweep directory to continue: complete batches are skipped")
     sweep.set_defaults(handler=run_sweep)
+
+    search = sub.add_parser("optuna-hp-search", help="an Optuna study whose trials are trained in vectorized super-batches")
+    add_common_run_flags(search)
+    search.add_argument("--study-name", help="Optuna study name (default <recipe>_<env>); workers sharing --storage and name share the study")
+    search.add_argument("--n-trials", type=positive_int, help="trials to train in total, over all workers and resumes (default 16)")
+    search.add_argument("--objective-names", nargs="+", metavar="NAME",
+                        help="one or more of peak_performance, final_performance, stability_score, normalized_auc (default final_performance)")
+    search.add_argument("--objective-directions", nargs="+", metavar="DIRECTION",
+                        help="maximize or minimize, one per objective (default maximize)")
+    search.add_argument("--sampler", help="tpe (default, one objective), nsgaii (default, several), nsgaiii, random, cmaes, gp, qmc")
+    search.add_argument("--optuna-study-batch-size", type=positive_int, help="trials asked at once and trained as one super-batch (default 8)")
+    search.add_argument("--runner-hparam-batch-size", type=positive_int, help="configurations per compiled batch within a super-batch (default 8)")
+    search.add_argument("--storage", help="Optuna storage URL, e.g. postgresql://user:password@host/db for several workers "
+                                          "(default: SQLite optuna_study.db in the study directory)")
+    search.add_argument("--heartbeat-interval", type=positive_int,
+                        help="seconds between heartbeats of trials in training; a trial silent for 3 intervals is failed and retried (default 10)")
+    search.add_argument("--resume-from", help="a study directory to continue until --n-trials trials are finished")
+    search.set_defaults(handler=run_search)
+
+    for name, help_text in (("study-status", "trial counts by state and the best trial of a study"),
+                            ("study-best", "the best trial (or Pareto front) of a study, as JSON"),
+                            ("study-export", "all trials of a study as CSV or JSON")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
+        p.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
+        if name == "study-export":
+            p.add_argument("--format", choices=["csv", "json"], default="csv")
+            p.add_argument("--output", help="file to write (default: standard output)")
+        p.set_defaults(handler=run_study_command)
     return parser
 
 
 def setup(args) -> None:
     from rich.logging import RichHandler
 
-    logging.basicConfig(level=args.log_level, format="%(message)s", handlers=[RichHandler(show_path=False)])
-    if not args.no_compile_cache:
+    logging.basicConfig(level=getattr(args, "log_level", "WARNING"), format="%(message)s", handlers=[RichHandler(show_path=False)])
+    if not getattr(args, "no_compile_cache", True):
         import jax
 
         cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
@@ -86,6 +115,27 @@ def run_sweep(args, console) -> None:
 
     fields = {k: getattr(args, k) for k in SweepArgs.__dataclass_fields__ if hasattr(args, k)}
     sweep(SweepArgs(**fields), console)
+
+
+def run_search(args, console) -> None:
+    from hyperlax.search import SearchArgs, search
+
+    fields = {k: getattr(args, k) for k in SearchArgs.__dataclass_fields__ if hasattr(args, k)}
+    search(SearchArgs(**fields), console)
+
+
+def run_study_command(args, console) -> None:
+    from hyperlax import search
+
+    if args.command == "study-status":
+        search.study_status(args.study_dir, args.storage, console)
+        return
+    text = search.study_best(args.study_dir, args.storage) if args.command == "study-best" else \
+        search.study_export(args.study_dir, args.storage, args.format)
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def main(argv=None) -> int:
