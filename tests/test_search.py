@@ -1,0 +1,209 @@
+"""optuna-hp-search end to end on a tiny recipe, with real SQLite files and real Optuna."""
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from hyperlax.cli import main
+from hyperlax.recipes import load_recipe
+from hyperlax.search import beyond_budget, connect_url, decode_params, mask_url, suggest_values, was_trained
+
+RECIPE = str(Path(__file__).with_name("search_recipe.py"))
+LAYERS = "algorithm.network.critic_network.pre_torso.layer_sizes"
+# Runner batches of 2 keep every compiled program at one shape per structure, so the JAX cache serves them all.
+SEARCH = ["optuna-hp-search", "--algo-and-network-config", RECIPE, "--optuna-study-batch-size", "4",
+          "--runner-hparam-batch-size", "2"]
+PLOTS = ("optimization_history", "param_importances", "parallel_coordinate", "slice", "contour")
+
+
+def run_cli(argv: list, capsys=None) -> tuple:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse errors exit from parse_args
+        code = exc.code
+    out = capsys.readouterr() if capsys else SimpleNamespace(out="", err="")
+    return code, out.out, out.err
+
+
+def study_dir_of(root: Path) -> Path:
+    return root / "search_recipe" / "gymnax_pendulum"
+
+
+def load(study_dir: Path, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{study_dir / 'optuna_study.db'}")
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("single")
+    code, _, _ = run_cli([*SEARCH, "--study-name", "single", "--n-trials", "4", "--output-root", str(root)])
+    assert code == 0
+    return study_dir_of(root)
+
+
+def test_single_objective_study_writes_every_output(single):
+    study = load(single, "single")
+    trials = study.get_trials()
+    assert len(trials) == 4 and all(t.state == TrialState.COMPLETE and math.isfinite(t.value) for t in trials)
+    for name in ("optuna_study.db", "study.json", "trials.csv", "best_optuna_params.json", "analysis_plots/plotly.min.js"):
+        assert (single / name).is_file(), name
+    for name in PLOTS:
+        page = (single / "analysis_plots" / f"{name}.html").read_text()
+        assert "plotly.min.js" in page and "Plotly.newPlot" in page, name
+    assert not (single / "pareto_front_params.json").exists()
+    assert len((single / "trials.csv").read_text().strip().splitlines()) == 1 + 4
+    args = json.loads((single / "study.json").read_text())["args"]
+    assert args["n_trials"] == 4 and args["study_name"] == "single" and args["storage"] is None
+
+
+def test_best_json_matches_study_best_trial(single):
+    best = load(single, "single").best_trial
+    stored = json.loads((single / "best_optuna_params.json").read_text())["best_trial"]
+    assert stored["number"] == best.number
+    assert stored["values"] == {"final_performance": best.value}
+    assert stored["params"] == decode_params(best.params, [LAYERS])
+    assert stored["metrics"]["final_performance"] == best.value and len(stored["metrics"]["per_seed_final_returns"]) == 2
+
+
+def test_every_trial_keeps_metrics_batch_dir_and_structure_as_user_attrs(single):
+    for trial in load(single, "single").get_trials():
+        attrs = trial.user_attrs
+        assert {"peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
+                "env_steps_per_second"} <= set(attrs)
+        assert attrs["structural_key"]["critic_layer_sizes"] == json.loads(trial.params[LAYERS])
+        hparams = json.loads((single / attrs["batch_dir"] / "hparams.json").read_text())
+        entry = next(h for h in hparams if h["sample_id"] == trial.number)
+        assert entry["values"][LAYERS] == json.loads(trial.params[LAYERS])  # the list itself, not its JSON string
+        assert entry["config"][LAYERS] in ([8], [8, 8])
+
+
+def test_categorical_lists_round_trip_through_optuna():
+    distributions = load_recipe(RECIPE).distributions
+    study = optuna.create_study()
+    study.enqueue_trial({LAYERS: "[8, 8]"})
+    enqueued, fresh = study.ask(), study.ask()
+    assert suggest_values(enqueued, distributions)[LAYERS] == [8, 8]
+    values = suggest_values(fresh, distributions)
+    assert values[LAYERS] in ([8], [8, 8]) and isinstance(fresh.params[LAYERS], str)
+    assert decode_params(fresh.params, [LAYERS]) == values
+
+
+def test_study_commands_read_the_storage_from_study_json(single, capsys):
+    code, out, _ = run_cli(["study-status", "--study-dir", str(single)], capsys)
+    assert code == 0 and "complete" in out
+    code, out, _ = run_cli(["study-best", "--study-dir", str(single)], capsys)
+    assert code == 0 and json.loads(out) == json.loads((single / "best_optuna_params.json").read_text())
+    code, out, _ = run_cli(["study-export", "--study-dir", str(single), "--format", "json"], capsys)
+    assert code == 0 and [t["number"] for t in json.loads(out)] == [0, 1, 2, 3]
+    code, out, _ = run_cli(["study-export", "--study-dir", str(single), "--format", "csv"], capsys)
+    assert code == 0 and out == (single / "trials.csv").read_text()
+
+
+def test_multi_objective_pareto_file_matches_best_trials(tmp_path):
+    code, _, _ = run_cli([*SEARCH, "--study-name", "multi", "--n-trials", "4", "--output-root", str(tmp_path),
+                          "--objective-names", "final_performance", "normalized_auc", "--sampler", "nsgaii"])
+    assert code == 0
+    study_dir = study_dir_of(tmp_path)
+    study = load(study_dir, "multi")
+    front = json.loads((study_dir / "pareto_front_params.json").read_text())["pareto_front"]
+    assert front and sorted(t["number"] for t in front) == sorted(t.number for t in study.best_trials)
+    by_number = {t.number: t for t in study.best_trials}
+    for record in front:
+        assert list(record["values"].values()) == by_number[record["number"]].values
+    assert "Plotly.newPlot" in (study_dir / "analysis_plots" / "pareto_front.html").read_text()
+    assert not (study_dir / "best_optuna_params.json").exists()
+
+
+def test_resume_fails_orphaned_running_trials_and_ends_with_exactly_n_trials(tmp_path):
+    assert run_cli([*SEARCH, "--study-name", "resume", "--n-trials", "2", "--output-root", str(tmp_path)])[0] == 0
+    study_dir = study_dir_of(tmp_path)
+    study = load(study_dir, "resume")
+    # What a SIGKILLed worker leaves: RUNNING trials with parameters and no heartbeat.
+    orphans = [study.ask() for _ in range(2)]
+    for trial in orphans:
+        suggest_values(trial, load_recipe(RECIPE).distributions)
+
+    code, _, _ = run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "4", "--heartbeat-interval", "1"])
+
+    assert code == 0
+    trials = load(study_dir, "resume").get_trials()
+    assert sum(map(was_trained, trials)) == 4
+    assert all(t.state == TrialState.COMPLETE for t in trials if was_trained(t))
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    failed = {t.number: t for t in trials if t.state == TrialState.FAIL}
+    assert sorted(failed) == [t.number for t in orphans]
+    assert all(t.user_attrs["reason"] == "interrupted" for t in failed.values())
+    retries = {t.user_attrs["retry_of"]: t for t in trials if "retry_of" in t.user_attrs}
+    assert sorted(retries) == sorted(failed) and all(retries[n].params == failed[n].params for n in failed)
+
+
+def test_budget_is_the_first_n_trials_that_are_trained_training_or_waiting():
+    def trial(number, state, **attrs):
+        return SimpleNamespace(number=number, state=state, user_attrs=attrs)
+
+    trials = [trial(0, TrialState.COMPLETE, batch_dir="b"), trial(1, TrialState.FAIL, reason="interrupted"),
+              trial(2, TrialState.FAIL, batch_dir="b", reason="diverged"), trial(3, TrialState.WAITING),
+              *(trial(n, TrialState.RUNNING) for n in range(4, 10))]
+    # 0, 2, 3, 4, 5 make five; the interrupted trial 1 counts for nothing.
+    assert beyond_budget(trials, [4, 5, 6, 7], n_trials=5) == [6, 7]
+    assert beyond_budget(trials, [8, 9], n_trials=20) == []
+
+
+def test_masked_urls_never_show_the_password():
+    assert mask_url("postgresql://user:s3cret@db.example:5432/optuna") == "postgresql://user:***@db.example:5432/optuna"
+    # study.json keeps the masked form; connecting drops it, so PGPASSWORD or ~/.pgpass supplies the password
+    assert connect_url(Path("."), "postgresql://user:***@db.example/optuna") == "postgresql://user@db.example/optuna"
+
+
+BAD_INPUTS = {
+    "unknown objective": (["--objective-names", "sharpe_ratio"], "unknown objective 'sharpe_ratio'"),
+    "unknown sampler": (["--sampler", "grid"], "unknown sampler 'grid'"),
+    "directions count": (["--objective-names", "final_performance", "stability_score", "--objective-directions", "maximize"],
+                         "1 given for 2 objectives"),
+    "unknown direction": (["--objective-directions", "upward"], "unknown objective direction 'upward'"),
+    "zero trials": (["--n-trials", "0"], "--n-trials"),
+    "negative batch": (["--optuna-study-batch-size", "-2"], "--optuna-study-batch-size"),
+    "cmaes with two objectives": (["--sampler", "cmaes", "--objective-names", "final_performance", "normalized_auc"],
+                                  "--sampler cmaes optimises one objective"),
+    "missing resume dir": (["--resume-from", "{tmp}/nowhere"], "no study.json there"),
+    "storage not a url": (["--storage", "not a url"], "--storage is not a database URL"),
+    "unreachable storage with password": (["--storage", "postgresql://hyper:s3cret-pw@127.0.0.1:1/optuna"],
+                                          "postgresql://hyper:***@127.0.0.1:1/optuna"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_is_one_line_exit_2_and_touches_nothing(case, tmp_path, capsys):
+    flags, message = BAD_INPUTS[case]
+    out_root = tmp_path / "out"
+    code, out, err = run_cli([*SEARCH, "--output-root", str(out_root), *(f.format(tmp=tmp_path) for f in flags)], capsys)
+    assert code == 2
+    assert err.startswith("hyperlax: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+    assert "s3cret-pw" not in out + err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed")
+def test_gp_sampler_without_torch_says_how_to_install(tmp_path, capsys):
+    code, _, err = run_cli([*SEARCH, "--output-root", str(tmp_path / "out"), "--sampler", "gp"], capsys)
+    assert code == 2 and "pip install 'hyperlax[gp]'" in err and not (tmp_path / "out").exists()
+
+
+def test_resuming_with_other_objectives_is_an_error_and_touches_nothing(single, capsys):
+    db = single / "optuna_study.db"
+    before = (db.stat().st_mtime_ns, (single / "study.json").read_text())
+    code, _, err = run_cli(["optuna-hp-search", "--resume-from", str(single), "--objective-names", "stability_score"], capsys)
+    assert code == 2 and "--objective-names" in err and "differs" in err
+    assert (db.stat().st_mtime_ns, (single / "study.json").read_text()) == before
+
+
+def test_a_second_study_in_the_same_directory_needs_resume(single, capsys):
+    code, _, err = run_cli([*SEARCH, "--study-name", "single", "--output-root", str(single.parent.parent)], capsys)
+    assert code == 2 and f"--resume-from {single}" in err
