@@ -57,6 +57,7 @@ class State(struct.PyTreeNode):
     env_state: object
     obs: jax.Array
     key: jax.Array
+    eval_key: jax.Array  # evaluation draws from its own stream, so segment boundaries don't alter training
     env_steps: jax.Array
     finite: jax.Array
 
@@ -123,7 +124,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         return act
 
     def init(hp: Config, key) -> State:
-        actor_key, critic_key, env_key, key = jax.random.split(key, 4)
+        actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
         dummy_obs = jnp.zeros((spec.obs_dim,))
         actor_params = actor.init(actor_key, dummy_obs)
         critic_params = critic.init(critic_key, dummy_obs)
@@ -139,6 +140,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             env_state=env_state,
             obs=obs,
             key=key,
+            eval_key=eval_key,
             env_steps=jnp.asarray(0, jnp.int32),
             finite=jnp.asarray(True),
         )
@@ -230,9 +232,9 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
 
     def segment(hp: Config, state: State):
         state, _ = jax.lax.scan(lambda s, _: (iteration(hp, s), None), state, None, iterations_per_segment)
-        key, eval_key = jax.random.split(state.key)
+        eval_key = jax.random.fold_in(state.eval_key, state.env_steps)
         returns = evaluate(spec, greedy_policy(state.actor_params, state.obs_stats), eval_key, eval_episodes)
         finite = state.finite & jnp.all(jnp.isfinite(returns))
-        return state.replace(key=key), SegmentOutput(returns, finite, state.env_steps)
+        return state, SegmentOutput(returns, finite, state.env_steps)
 
     return Train(init=init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)

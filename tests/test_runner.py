@@ -1,0 +1,146 @@
+import numpy as np
+import pytest
+
+from hyperlax.envs import make_env
+from hyperlax.errors import InputError
+from hyperlax.recipes import load_recipe
+from hyperlax.runner import CPU_CHUNK, BatchPlan, Runner, RunSettings, Sample, padded_size, plan_batches
+
+# ---- grouping and padding (pure planning, no training) ----
+
+
+def samples_with_structures(structures):
+    return [Sample(i, {"s": s}, {"s": s}) for i, s in enumerate(structures)]
+
+
+def structure(sample):
+    return sample.config["s"]
+
+
+def ids(plan):
+    return [s.sample_id for s in plan.samples]
+
+
+def test_batched_mode_keeps_sample_order_and_splits_mixed_slices_by_structure():
+    samples = samples_with_structures(["a", "b", "a", "a", "b", "a"])
+    plans = plan_batches(samples, structure, RunSettings(total_timesteps=1, hparam_batch_size=4), "cpu")
+    assert [ids(p) for p in plans] == [[0, 2, 3], [1], [4], [5]]
+    assert [p.name for p in plans] == ["batch_00000", "batch_00001", "batch_00002", "batch_00003"]
+    assert all(len({structure(s) for s in p.samples}) == 1 for p in plans)
+
+
+def test_group_by_structure_gathers_each_structure_into_full_batches():
+    samples = samples_with_structures(["a", "b", "a", "a", "b", "a"])
+    settings = RunSettings(total_timesteps=1, hparam_batch_size=4, group_by_structure=True)
+    plans = plan_batches(samples, structure, settings, "cpu")
+    assert [ids(p) for p in plans] == [[0, 2, 3, 5], [1, 4]]
+
+
+def test_sequential_mode_runs_one_sample_per_run_directory():
+    plans = plan_batches(samples_with_structures(["a", "b", "a"]), structure,
+                         RunSettings(total_timesteps=1, sequential=True, hparam_batch_size=4), "cpu")
+    assert [p.name for p in plans] == ["run_0000", "run_0001", "run_0002"]
+    assert [ids(p) for p in plans] == [[0], [1], [2]]
+
+
+def test_cpu_pads_only_to_a_whole_number_of_chunks():
+    assert CPU_CHUNK == 2
+    assert [padded_size(n, 8, "cpu") for n in (1, 2, 3, 7, 8)] == [2, 2, 4, 8, 8]
+
+
+def test_gpu_pads_a_short_last_batch_to_the_group_shape():
+    samples = samples_with_structures(["a"] * 10)
+    plans = plan_batches(samples, structure, RunSettings(total_timesteps=1, hparam_batch_size=4), "gpu")
+    assert [len(p.samples) for p in plans] == [4, 4, 2]
+    assert [p.padded_size for p in plans] == [4, 4, 4]
+    assert {p.chunk_width for p in plans} == {4}
+
+
+# ---- training through the runner (tiny recipe) ----
+
+
+@pytest.fixture(scope="module")
+def tiny(request):
+    from tests.conftest import TINY_PPO
+
+    recipe = load_recipe(TINY_PPO)
+    defaults = recipe.defaults()
+
+    def make_sample(sample_id, **overrides):
+        values = {f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}
+        return Sample(sample_id, values, {**defaults, **values})
+
+    def runner(env="gymnax.cartpole", **settings):
+        base = dict(total_timesteps=128, num_evaluations=2, num_seeds=2, eval_episodes=2)
+        return Runner(recipe.algorithm, make_env(env), RunSettings(**{**base, **settings}))
+
+    return make_sample, runner
+
+
+def run(runner, samples, name="batch_00000"):
+    width = 2
+    plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), width)
+    return runner.run_batch(plan)
+
+
+def returns_of(result, sample_id):
+    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]
+
+
+@pytest.mark.parametrize("env", ["gymnax.cartpole", "gymnax.pendulum"])
+def test_a_configuration_gives_the_same_curve_alone_and_in_any_batch_at_any_position(tiny, env):
+    make_sample, make_runner = tiny
+    runner = make_runner(env)
+    target = make_sample(7, actor_lr=3e-3, gamma=0.95)
+    others = [make_sample(i, actor_lr=10 ** -(i % 4 + 2), gamma=0.9 + 0.01 * i) for i in range(5)]
+    alone = returns_of(run(runner, [target]), 7)
+    for batch in ([others[0], target], [others[1], others[2], target], others[:3] + [target] + others[3:]):
+        assert np.array_equal(returns_of(run(runner, batch), 7), alone)
+
+
+def test_different_sample_ids_get_different_keys(tiny):
+    make_sample, make_runner = tiny
+    result = run(make_runner(), [make_sample(0), make_sample(1)])
+    assert not np.array_equal(result.returns[0], result.returns[1])
+
+
+def test_segment_boundaries_do_not_change_training(tiny):
+    make_sample, make_runner = tiny
+    sample = make_sample(3)
+    two = run(make_runner(total_timesteps=128, num_evaluations=2), [sample])
+    four = run(make_runner(total_timesteps=128, num_evaluations=4), [sample])
+    assert list(two.eval_steps) == [64, 128] and list(four.eval_steps) == [32, 64, 96, 128]
+    assert np.array_equal(two.returns[0, :, 1], four.returns[0, :, 3])  # same policy evaluated at step 128
+
+
+def test_a_diverging_configuration_fails_alone(tiny):
+    make_sample, make_runner = tiny
+    runner = make_runner()
+    good = make_sample(0)
+    diverging = make_sample(1, actor_lr=1e30, critic_lr=1e30, max_grad_norm=1e30)
+    result = run(runner, [good, diverging])
+    status = {row["sample_id"]: row["status"] for row in result.rows}
+    assert status == {0: "ok", 1: "failed"}
+    assert "non-finite" in result.rows[1]["reason"]
+    assert np.array_equal(result.returns[0], returns_of(run(runner, [good]), 0))
+    assert np.isfinite(result.rows[0]["final_performance"])
+
+
+def test_metrics_and_throughput_are_reported_per_configuration(tiny):
+    make_sample, make_runner = tiny
+    result = run(make_runner(), [make_sample(0)])
+    row = result.rows[0]
+    for key in ("peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
+                "final_iqm_across_seeds", "env_steps_per_second", "compile_seconds"):
+        assert key in row
+    assert len(row["per_seed_final_returns"]) == 2
+    assert result.returns.shape == (1, 2, 2, 2)  # config, seed, evaluation, episode
+    assert row["env_steps_per_second"] > 0
+
+
+def test_discrete_only_or_continuous_only_algorithms_refuse_other_envs(tiny):
+    import types
+
+    fake = types.SimpleNamespace(__name__="hyperlax.algos.fake", SUPPORTS_DISCRETE=False, SUPPORTS_CONTINUOUS=True)
+    with pytest.raises(InputError, match="needs continuous actions but gymnax.cartpole has discrete"):
+        Runner(fake, make_env("gymnax.cartpole"), RunSettings(total_timesteps=1))
