@@ -151,8 +151,8 @@ def check_storage(storage: str) -> None:
     except sqlalchemy.exc.NoSuchModuleError:
         raise InputError(f"--storage {mask_url(storage)}: unknown database '{url.drivername}'; use sqlite, postgresql or mysql") from None
     except ImportError as exc:
-        hint = DRIVER_EXTRAS.get(url.get_backend_name(), f"pip install {exc.name}")
-        raise InputError(f"--storage {mask_url(storage)}: its driver ({exc.name}) is not installed; {hint}") from None
+        hint = DRIVER_EXTRAS.get(url.get_backend_name(), "install the package that provides it, or name another driver in the URL")
+        raise InputError(f"--storage {mask_url(storage)}: its driver module {exc.name} is not installed; {hint}") from None
 
 
 def check_objectives(names: list, directions: list) -> None:
@@ -313,11 +313,26 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
 def make_sampler(name: str, seed: int, population_size: int):
     """The named sampler; genetic ones take a super-batch as one generation."""
     spec = SAMPLERS[name]
-    make = lambda s: spec.make(s, max(2, population_size))  # noqa: E731
+
+    def make(sampler_seed: int):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return spec.make(sampler_seed, max(2, population_size))
+
     return TrialSeededSampler(make, seed) if spec.seed_per_trial else make(seed)
 
 
 # ---------------------------------------------------------------- storage and trial bookkeeping
+
+
+def rdb_storage(url: str, heartbeat_interval: int, attempts: int = 3):
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_interval, grace_period=3 * heartbeat_interval)
+        except sqlalchemy.exc.IntegrityError:  # workers creating the tables of an empty database at once: one loses
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
 
 
 def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
@@ -326,7 +341,7 @@ def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(url, heartbeat_interval=interval, grace_period=3 * interval)
+            storage = rdb_storage(url, interval)
             study = optuna.create_study(storage=storage, study_name=args.study_name, sampler=sampler,
                                         directions=args.objective_directions, load_if_exists=True)
             stored_names = study.metric_names
@@ -460,6 +475,7 @@ class Search:
                 running = sum(t.state == TrialState.RUNNING for t in trials)
                 self.show(trials)
                 if finished >= a.n_trials:
+                    self.progress.set_total_batches(self.progress.done_batches)
                     return
                 to_ask = min(a.optuna_study_batch_size, a.n_trials - finished - running)
                 if to_ask <= 0:
@@ -727,10 +743,8 @@ def state_counts(study) -> dict:
 
 def print_summary(console: Console, study, n_trials: int, wall_seconds: float, progress: BatchProgress) -> None:
     counts = state_counts(study)
-    table = Table(title=f"study '{study.study_name}': {counts['finished']} of {n_trials} trials finished, {wall_seconds:.0f}s wall")
-    table.add_column("", justify="left")
-    table.add_column("", justify="right")
-    rows = [("best", best_text(study)),
+    table = Table(title=f"study '{study.study_name}': {counts['finished']} of {n_trials} trials finished", show_header=False)
+    rows = [("result", best_text(study)),
             ("complete / pruned / failed", f"{counts['complete']} / {counts['pruned']} / {counts['fail'] - counts['failed_before_training']}"),
             ("not trained (interrupted, budget reached, error)", str(counts["failed_before_training"])),
             ("wall time", f"{wall_seconds:.1f}s"),
@@ -751,14 +765,19 @@ def load_stored_study(study_dir: str, storage: str | None):
     stored = json.loads((path / STUDY_FILE).read_text())["args"]
     if storage is not None:
         check_storage(storage)
-    url = connect_url(path, storage or stored.get("storage"))
+    source = storage or stored.get("storage")
+    url = connect_url(path, source)
     if storage is None and stored.get("storage") is None and not (path / DB_FILE).is_file():
         raise InputError(f"--study-dir {path}: no {DB_FILE} there; the study's storage is gone")
     try:
         return optuna.load_study(study_name=stored["study_name"], storage=url)
-    except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, KeyError) as exc:
+    except KeyError:
+        raise InputError(f"{mask_url(url)} holds no study '{stored['study_name']}'") from None
+    except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as exc:
         first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise InputError(f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {redact(first_line, url)}") from None
+        dropped = source is not None and sqlalchemy.engine.make_url(source).password == "***"
+        hint = "; study.json keeps no password: give --storage with it, or set PGPASSWORD" if dropped else ""
+        raise InputError(f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {redact(first_line, url)}{hint}") from None
 
 
 def study_status(study_dir: str, storage: str | None, console: Console) -> None:

@@ -12,7 +12,8 @@ from optuna.trial import TrialState
 
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
-from hyperlax.search import beyond_budget, connect_url, decode_params, mask_url, suggest_values, was_trained
+from hyperlax.search import (SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
+                             was_trained)
 
 RECIPE = str(Path(__file__).with_name("search_recipe.py"))
 LAYERS = "algorithm.network.critic_network.pre_torso.layer_sizes"
@@ -207,3 +208,30 @@ def test_resuming_with_other_objectives_is_an_error_and_touches_nothing(single, 
 def test_a_second_study_in_the_same_directory_needs_resume(single, capsys):
     code, _, err = run_cli([*SEARCH, "--study-name", "single", "--output-root", str(single.parent.parent)], capsys)
     assert code == 2 and f"--resume-from {single}" in err
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_every_sampler_suggests_from_the_recipe_space(name):
+    spec = SAMPLERS[name]
+    if spec.needs and importlib.util.find_spec(spec.needs) is None:
+        pytest.skip(f"{spec.needs} is not installed")
+    distributions = load_recipe(RECIPE).distributions
+    directions = ["maximize", "maximize"] if spec.multi_objective else ["maximize"]
+    study = optuna.create_study(directions=directions, sampler=make_sampler(name, seed=0, population_size=2))
+    for _ in range(3):  # a second super-batch sees the first one's results
+        asked = [study.ask() for _ in range(2)]
+        for trial in asked:
+            values = suggest_values(trial, distributions)
+            assert 1e-4 <= values["algorithm.hyperparam.actor_lr"] <= 1e-2 and values[LAYERS] in ([8], [8, 8])
+            study.tell(trial, [values["algorithm.hyperparam.clip_eps"]] * len(directions))
+
+
+def test_workers_with_one_seed_draw_different_trials_and_reproduce_each_trial():
+    storage = optuna.storages.InMemoryStorage()
+    distributions = load_recipe(RECIPE).distributions
+    workers = [optuna.create_study(storage=storage, study_name="shared", load_if_exists=True,
+                                   sampler=make_sampler("random", seed=7, population_size=2)) for _ in range(2)]
+    params = [suggest_values(workers[i % 2].ask(), distributions)["algorithm.hyperparam.actor_lr"] for i in range(4)]
+    assert len(set(params)) == 4
+    alone = optuna.create_study(sampler=make_sampler("random", seed=7, population_size=2))
+    assert [suggest_values(alone.ask(), distributions)["algorithm.hyperparam.actor_lr"] for _ in range(4)] == params
