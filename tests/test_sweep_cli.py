@@ -1,0 +1,123 @@
+"""sweep-hp-samples end to end through the CLI, on a tiny recipe."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hyperlax.cli import main
+from tests.conftest import TINY_PPO
+
+FAST = ["--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole", "--total-timesteps", "64",
+        "--num-evaluations", "2", "--eval-episodes", "2", "--num-seeds", "2"]
+
+
+def sweep(tmp_path, *extra):
+    return main(["sweep-hp-samples", *FAST, "--output-root", str(tmp_path), *extra])
+
+
+def results(sweep_dir):
+    with open(sweep_dir / "results.csv") as f:
+        return {row["sample_id"]: row for row in csv.DictReader(f)}
+
+
+def test_batched_sweep_writes_every_batch_and_a_results_row_per_sample(tmp_path):
+    assert sweep(tmp_path, "--num-samples", "5", "--hparam-batch-size", "2") == 0
+    sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    rows = results(sweep_dir)
+    assert sorted(rows, key=int) == [str(i) for i in range(5)]
+    assert all(row["status"] == "ok" and row["final_performance"] for row in rows.values())
+    assert "algorithm.hyperparam.actor_lr" in next(iter(rows.values()))
+    batches = sorted(p.name for p in (sweep_dir / "samples").iterdir())
+    assert batches[0] == "batch_00000" and all((sweep_dir / "samples" / b / "success.txt").exists() for b in batches)
+    for name in ("hparams.json", "metrics.json", "curves.npz"):
+        assert (sweep_dir / "samples" / batches[0] / name).exists()
+    assert json.loads((sweep_dir / "sweep.json").read_text())["args"]["num_samples"] == 5
+
+
+def test_sequential_sweep_gives_the_batched_metrics_per_sample(tmp_path):
+    assert sweep(tmp_path / "b", "--num-samples", "4", "--hparam-batch-size", "4") == 0
+    assert sweep(tmp_path / "s", "--num-samples", "4", "--sequential") == 0
+    seq_dir = tmp_path / "s" / "tiny_ppo" / "gymnax_cartpole"
+    assert sorted(p.name for p in (seq_dir / "samples").iterdir()) == ["run_0000", "run_0001", "run_0002", "run_0003"]
+    batched, sequential = results(tmp_path / "b" / "tiny_ppo" / "gymnax_cartpole"), results(seq_dir)
+    metrics = ("peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns")
+    for sample_id in batched:
+        assert [batched[sample_id][m] for m in metrics] == [sequential[sample_id][m] for m in metrics]
+
+
+def test_resume_reruns_only_the_batch_without_success_marker(tmp_path, capsys):
+    assert sweep(tmp_path, "--num-samples", "4", "--hparam-batch-size", "2") == 0
+    sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    kept = sweep_dir / "samples" / "batch_00000" / "metrics.json"
+    kept_mtime = kept.stat().st_mtime_ns
+    batches = sorted((sweep_dir / "samples").iterdir())
+    (sweep_dir / "samples" / "batch_00001" / "success.txt").unlink()
+    before = results(sweep_dir)
+    capsys.readouterr()
+    assert main(["sweep-hp-samples", "--resume-from", str(sweep_dir)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{len(batches) - 1} of {len(batches)} batches already complete, skipped" in out
+    assert kept.stat().st_mtime_ns == kept_mtime
+    assert (sweep_dir / "samples" / "batch_00001" / "success.txt").exists()
+    timing = ("env_steps_per_second", "compile_seconds")
+    strip = lambda rows: {i: {k: v for k, v in row.items() if k not in timing} for i, row in rows.items()}
+    assert strip(results(sweep_dir)) == strip(before)
+
+
+def test_resume_with_arguments_that_change_the_samples_is_refused(tmp_path, capsys):
+    assert sweep(tmp_path, "--num-samples", "2") == 0
+    sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    capsys.readouterr()
+    assert main(["sweep-hp-samples", "--resume-from", str(sweep_dir), "--num-samples", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--num-samples 3 differs from 2 stored in" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
+    assert sweep(tmp_path, "--num-samples", "2") == 0
+    sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    before = (sweep_dir / "results.csv").read_bytes()
+    assert sweep(tmp_path, "--num-samples", "2") == 2
+    assert "already holds a sweep" in capsys.readouterr().err
+    assert (sweep_dir / "results.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--algo-and-network-config", "ppo_nope"], "unknown recipe 'ppo_nope'; valid: dqn_mlp, ppo_mlp, sac_mlp"),
+    (["--env-config", "gymnax.nope"], "unknown env config 'gymnax.nope'; valid:"),
+    (["--sampling-method", "grid"], "unknown sampling method 'grid'; valid: qmc_sobol, random"),
+    (["--num-samples", "0"], "must be a positive integer, got 0"),
+    (["--hparam-batch-size", "-3"], "must be a positive integer, got -3"),
+    (["--total-timesteps", "abc"], "expected a positive integer, got 'abc'"),
+    (["--algo-and-network-config", "no/such/recipe.py"], "recipe file 'no/such/recipe.py' does not exist"),
+    (["--resume-from", "/nonexistent/sweep"], "--resume-from /nonexistent/sweep: no sweep.json there"),
+    (["--sequential", "maybe"], "expected True or False, got 'maybe'"),
+])
+def test_bad_input_is_one_line_exit_2_and_creates_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "hyperlax.cli", "sweep-hp-samples", "--output-root", str(out), *args],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_a_recipe_that_raises_or_names_an_unknown_key_is_an_input_error(tmp_path, capsys):
+    raising = tmp_path / "raising.py"
+    raising.write_text("def get_base_config():\n    raise ValueError('boom')\ndef get_base_hyperparam_distributions():\n    return {}\n")
+    assert main(["sweep-hp-samples", "--algo-and-network-config", str(raising), "--output-root", str(tmp_path / "o")]) == 2
+    assert "raised ValueError: boom" in capsys.readouterr().err
+    typo = tmp_path / "typo.py"
+    typo.write_text(
+        "from hyperlax.configs.algo.ppo_mlp import get_base_config\n"
+        "from hyperlax.space import Uniform\n"
+        "def get_base_hyperparam_distributions():\n"
+        "    return {'algorithm.hyperparam.actor_learning_rate': Uniform(domain=(0.1, 0.2))}\n")
+    assert main(["sweep-hp-samples", "--algo-and-network-config", str(typo), "--output-root", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown hyperparameter key 'algorithm.hyperparam.actor_learning_rate'" in err and "algorithm.hyperparam.actor_lr" in err
+    assert not (tmp_path / "o").exists()
