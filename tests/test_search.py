@@ -14,12 +14,13 @@ from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
 from hyperlax.search import (SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
                              was_trained)
+from tests.conftest import TINY_PPO
 
-RECIPE = str(Path(__file__).with_name("search_recipe.py"))
-LAYERS = "algorithm.network.critic_network.pre_torso.layer_sizes"
-# Runner batches of 2 keep every compiled program at one shape per structure, so the JAX cache serves them all.
-SEARCH = ["optuna-hp-search", "--algo-and-network-config", RECIPE, "--optuna-study-batch-size", "4",
-          "--runner-hparam-batch-size", "2"]
+LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"  # a categorical of lists: [8] or [4, 4]
+# The sweep tests' recipe, env and budget: the JAX cache serves the programs they compiled.
+SEARCH = ["optuna-hp-search", "--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole", "--total-timesteps", "64",
+          "--num-evaluations", "2", "--eval-episodes", "2", "--num-seeds", "2", "--optuna-study-batch-size", "4",
+          "--runner-hparam-batch-size", "4"]
 PLOTS = ("optimization_history", "param_importances", "parallel_coordinate", "slice", "contour")
 
 
@@ -33,7 +34,7 @@ def run_cli(argv: list, capsys=None) -> tuple:
 
 
 def study_dir_of(root: Path) -> Path:
-    return root / "search_recipe" / "gymnax_pendulum"
+    return root / "tiny_ppo" / "gymnax_cartpole"
 
 
 def load(study_dir: Path, name: str) -> optuna.Study:
@@ -77,21 +78,21 @@ def test_every_trial_keeps_metrics_batch_dir_and_structure_as_user_attrs(single)
         attrs = trial.user_attrs
         assert {"peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
                 "env_steps_per_second"} <= set(attrs)
-        assert attrs["structural_key"]["critic_layer_sizes"] == json.loads(trial.params[LAYERS])
+        assert attrs["structural_key"]["actor_layer_sizes"] == json.loads(trial.params[LAYERS])
         hparams = json.loads((single / attrs["batch_dir"] / "hparams.json").read_text())
         entry = next(h for h in hparams if h["sample_id"] == trial.number)
         assert entry["values"][LAYERS] == json.loads(trial.params[LAYERS])  # the list itself, not its JSON string
-        assert entry["config"][LAYERS] in ([8], [8, 8])
+        assert entry["config"][LAYERS] in ([8], [4, 4])
 
 
 def test_categorical_lists_round_trip_through_optuna():
-    distributions = load_recipe(RECIPE).distributions
+    distributions = load_recipe(TINY_PPO).distributions
     study = optuna.create_study()
-    study.enqueue_trial({LAYERS: "[8, 8]"})
+    study.enqueue_trial({LAYERS: "[4, 4]"})
     enqueued, fresh = study.ask(), study.ask()
-    assert suggest_values(enqueued, distributions)[LAYERS] == [8, 8]
+    assert suggest_values(enqueued, distributions)[LAYERS] == [4, 4]
     values = suggest_values(fresh, distributions)
-    assert values[LAYERS] in ([8], [8, 8]) and isinstance(fresh.params[LAYERS], str)
+    assert values[LAYERS] in ([8], [4, 4]) and isinstance(fresh.params[LAYERS], str)
     assert decode_params(fresh.params, [LAYERS]) == values
 
 
@@ -128,7 +129,7 @@ def test_resume_fails_orphaned_running_trials_and_ends_with_exactly_n_trials(tmp
     # What a SIGKILLed worker leaves: RUNNING trials with parameters and no heartbeat.
     orphans = [study.ask() for _ in range(2)]
     for trial in orphans:
-        suggest_values(trial, load_recipe(RECIPE).distributions)
+        suggest_values(trial, load_recipe(TINY_PPO).distributions)
 
     code, _, _ = run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "4", "--heartbeat-interval", "1"])
 
@@ -215,20 +216,20 @@ def test_every_sampler_suggests_from_the_recipe_space(name):
     spec = SAMPLERS[name]
     if spec.needs and importlib.util.find_spec(spec.needs) is None:
         pytest.skip(f"{spec.needs} is not installed")
-    distributions = load_recipe(RECIPE).distributions
+    distributions = load_recipe(TINY_PPO).distributions
     directions = ["maximize", "maximize"] if spec.multi_objective else ["maximize"]
     study = optuna.create_study(directions=directions, sampler=make_sampler(name, seed=0, population_size=2))
     for _ in range(3):  # a second super-batch sees the first one's results
         asked = [study.ask() for _ in range(2)]
         for trial in asked:
             values = suggest_values(trial, distributions)
-            assert 1e-4 <= values["algorithm.hyperparam.actor_lr"] <= 1e-2 and values[LAYERS] in ([8], [8, 8])
-            study.tell(trial, [values["algorithm.hyperparam.clip_eps"]] * len(directions))
+            assert 1e-4 <= values["algorithm.hyperparam.actor_lr"] <= 1e-2 and values[LAYERS] in ([8], [4, 4])
+            study.tell(trial, [values["algorithm.hyperparam.gamma"]] * len(directions))
 
 
 def test_workers_with_one_seed_draw_different_trials_and_reproduce_each_trial():
     storage = optuna.storages.InMemoryStorage()
-    distributions = load_recipe(RECIPE).distributions
+    distributions = load_recipe(TINY_PPO).distributions
     workers = [optuna.create_study(storage=storage, study_name="shared", load_if_exists=True,
                                    sampler=make_sampler("random", seed=7, population_size=2)) for _ in range(2)]
     params = [suggest_values(workers[i % 2].ask(), distributions)["algorithm.hyperparam.actor_lr"] for i in range(4)]

@@ -7,24 +7,25 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import optuna
 import pytest
 import sqlalchemy
 from optuna.trial import TrialState
 
+from tests.conftest import TINY_PPO
+
 URL = os.environ.get("HYPERLAX_TEST_POSTGRES_URL")
-RECIPE = str(Path(__file__).with_name("search_recipe.py"))
 pytestmark = pytest.mark.skipif(not URL, reason="HYPERLAX_TEST_POSTGRES_URL is not set; eval \"$(bash .ci/start_postgres.sh)\" starts a server and sets it")
 
 
 def test_two_workers_train_exactly_n_trials_and_leave_none_running(tmp_path):
     study_name = f"two-workers-{uuid.uuid4().hex[:8]}"
     n_trials = 6
-    command = [sys.executable, "-m", "hyperlax.cli", "optuna-hp-search", "--algo-and-network-config", RECIPE,
+    command = [sys.executable, "-m", "hyperlax.cli", "optuna-hp-search", "--algo-and-network-config", TINY_PPO,
+               "--env-config", "gymnax.cartpole", "--total-timesteps", "64", "--num-evaluations", "2", "--eval-episodes", "2",
                "--storage", URL, "--study-name", study_name, "--n-trials", str(n_trials), "--optuna-study-batch-size", "4",
-               "--runner-hparam-batch-size", "2", "--heartbeat-interval", "2", "--output-root", str(tmp_path / "out")]
+               "--runner-hparam-batch-size", "4", "--heartbeat-interval", "2", "--output-root", str(tmp_path / "out")]
     workers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [w.communicate(timeout=300)[0] for w in workers]
     try:
