@@ -227,6 +227,8 @@ def resolve_args(args: SearchArgs):
     check_sampler(resolved.sampler, len(resolved.objective_names))
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
+    if resolved.storage is not None and "storage" not in given:
+        check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
     continuing = (study_dir / STUDY_FILE).is_file()
     return resolved, study_dir, recipe, continuing
 
@@ -242,9 +244,7 @@ def merge_stored(given: dict, study_dir: Path) -> dict:
         if value != stored.get(key):
             raise InputError(f"--{key.replace('_', '-')} {value} differs from {stored.get(key)} stored in {stored_path}; "
                              f"continue with the stored arguments or start a new study")
-    merged = {**stored, **given}
-    merged["storage"] = given.get("storage", stored.get("storage"))  # the given URL keeps its password, in memory only
-    return merged
+    return {**stored, **given}
 
 
 # ---------------------------------------------------------------- search space
@@ -359,7 +359,9 @@ def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
     stored = study.user_attrs.get("hyperlax", study_record)
     for key, value in study_record.items():
         if stored.get(key) != value:
-            raise InputError(f"study '{args.study_name}' in {mask_url(url)} was started with {key} {stored.get(key)}, not {value}; "
+            if isinstance(value, dict):  # name the entries that differ, not the whole search space
+                key = f"{key} of {', '.join(sorted(k for k in {*value, *stored.get(key, {})} if value.get(k) != stored.get(key, {}).get(k)))}"
+            raise InputError(f"study '{args.study_name}' in {mask_url(url)} was started with other {key}; "
                              f"use the same settings or another --study-name")
     return study, storage
 
@@ -593,10 +595,10 @@ def search(args: SearchArgs, console: Console) -> Path:
     }
     sampler = make_sampler(args.sampler, args.seed, args.optuna_study_batch_size)
     url = connect_url(study_dir, args.storage)
-    if args.storage is None:
+    if args.storage is None:  # the SQLite file lives in the study directory
         study_dir.mkdir(parents=True, exist_ok=True)
     study, storage = open_study(url, args, sampler, study_record)
-    study_dir.mkdir(parents=True, exist_ok=True)
+    study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     write_json_atomic(study_dir / STUDY_FILE, {
         "args": {**asdict(args), "total_timesteps": settings.total_timesteps, "num_evaluations": settings.num_evaluations,
                  "eval_episodes": settings.eval_episodes, "storage": args.storage and mask_url(args.storage), "resume_from": None},

@@ -236,3 +236,10 @@ def test_workers_with_one_seed_draw_different_trials_and_reproduce_each_trial():
     assert len(set(params)) == 4
     alone = optuna.create_study(sampler=make_sampler("random", seed=7, population_size=2))
     assert [suggest_values(alone.ask(), distributions)["algorithm.hyperparam.actor_lr"] for _ in range(4)] == params
+
+
+def test_a_worker_with_other_settings_cannot_join_a_stored_study(single, tmp_path, capsys):
+    code, _, err = run_cli([*SEARCH, "--study-name", "single", "--storage", f"sqlite:///{single / 'optuna_study.db'}",
+                            "--output-root", str(tmp_path / "other"), "--total-timesteps", "128"], capsys)
+    assert code == 2 and "was started with other total_timesteps" in err
+    assert not (tmp_path / "other").exists()
