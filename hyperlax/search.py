@@ -78,7 +78,8 @@ SAMPLERS = {
     "nsgaii": SamplerSpec(lambda seed, population: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)),
     "nsgaiii": SamplerSpec(lambda seed, population: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)),
     "random": SamplerSpec(lambda seed, population: optuna.samplers.RandomSampler(seed=seed)),
-    "cmaes": SamplerSpec(lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed), multi_objective=False,
+    "cmaes": SamplerSpec(lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+                         multi_objective=False,
                          needs="cmaes", install="pip install cmaes"),
     "gp": SamplerSpec(lambda seed, population: optuna.samplers.GPSampler(seed=seed), needs="torch",
                       install="pip install 'hyperlax[gp]'"),
@@ -367,9 +368,12 @@ def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
 
 
 def was_trained(trial) -> bool:
-    """Told from a runner result (it has a batch_dir): COMPLETE, PRUNED, or FAIL with its metrics.
-    A trial failed before training (interrupted, budget_reached, error) does not count toward --n-trials."""
-    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (trial.state == TrialState.FAIL and "batch_dir" in trial.user_attrs)
+    """Told from a runner result: COMPLETE, PRUNED, or FAIL with its metrics (diverged). A trial failed by
+    fail_trial (interrupted, budget_reached, error) does not count toward --n-trials, even one whose worker
+    died while telling it and had already stored its batch_dir."""
+    if trial.state == TrialState.FAIL:
+        return "batch_dir" in trial.user_attrs and trial.user_attrs.get("reason", "").split(":")[0] not in UNTRAINED
+    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 def beyond_budget(trials: list, numbers, n_trials: int) -> list:
@@ -429,6 +433,9 @@ class Heartbeats:
                     self.storage.record_heartbeat(trial_id)
                 except Exception as exc:  # a lost heartbeat is retried next interval
                     log.warning("heartbeat of trial id %d not recorded: %s", trial_id, exc)
+
+
+UNTRAINED = ("interrupted", "budget_reached", "error")  # the reasons fail_trial gives
 
 
 def fail_trial(study, storage, trial, reason: str, retry: bool) -> bool:
@@ -594,6 +601,9 @@ def search(args: SearchArgs, console: Console) -> Path:
         "json_encoded_params": sorted(k for k, d in recipe.distributions.items() if is_json_encoded(d)),
     }
     sampler = make_sampler(args.sampler, args.seed, args.optuna_study_batch_size)
+    categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
+    if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
+        log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
     url = connect_url(study_dir, args.storage)
     if args.storage is None:  # the SQLite file lives in the study directory
         study_dir.mkdir(parents=True, exist_ok=True)

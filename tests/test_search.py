@@ -150,9 +150,11 @@ def test_budget_is_the_first_n_trials_that_are_trained_training_or_waiting():
         return SimpleNamespace(number=number, state=state, user_attrs=attrs)
 
     trials = [trial(0, TrialState.COMPLETE, batch_dir="b"), trial(1, TrialState.FAIL, reason="interrupted"),
-              trial(2, TrialState.FAIL, batch_dir="b", reason="diverged"), trial(3, TrialState.WAITING),
-              *(trial(n, TrialState.RUNNING) for n in range(4, 10))]
-    # 0, 2, 3, 4, 5 make five; the interrupted trial 1 counts for nothing.
+              trial(2, TrialState.FAIL, batch_dir="b", reason="non-finite returns (diverged)"), trial(3, TrialState.WAITING),
+              *(trial(n, TrialState.RUNNING) for n in range(4, 10)),
+              trial(10, TrialState.FAIL, batch_dir="b", reason="interrupted")]  # killed while being told
+    # 0, 2, 3, 4, 5 make five; the interrupted trials count for nothing.
+    assert [t.number for t in trials if was_trained(t)] == [0, 2]
     assert beyond_budget(trials, [4, 5, 6, 7], n_trials=5) == [6, 7]
     assert beyond_budget(trials, [8, 9], n_trials=20) == []
 
