@@ -8,10 +8,12 @@ from types import SimpleNamespace
 
 import optuna
 import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
+from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
 from hyperlax.search import (SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
                              was_trained)
 from tests.conftest import TINY_PPO
@@ -94,6 +96,19 @@ def test_categorical_lists_round_trip_through_optuna():
     values = suggest_values(fresh, distributions)
     assert values[LAYERS] in ([8], [4, 4]) and isinstance(fresh.params[LAYERS], str)
     assert decode_params(fresh.params, [LAYERS]) == values
+
+
+def test_each_distribution_maps_to_its_suggest():
+    distributions = {"a.log": LogUniform(domain=(1e-4, 1e-2)), "a.lin": Uniform(domain=(0.1, 0.3)),
+                     "a.int": UniformInt(domain=(1, 4)), "a.act": Categorical(values=["tanh", "relu"]),
+                     "a.flag": Categorical(values=[True, False])}
+    trial = optuna.create_study().ask()
+    values = suggest_values(trial, distributions)
+    d = trial.distributions
+    assert d["a.log"] == FloatDistribution(1e-4, 1e-2, log=True) and d["a.lin"] == FloatDistribution(0.1, 0.3)
+    assert d["a.int"] == IntDistribution(1, 4) and isinstance(values["a.int"], int) and 1 <= values["a.int"] <= 4
+    assert d["a.act"] == CategoricalDistribution(["tanh", "relu"]) and values["a.act"] == trial.params["a.act"]
+    assert values["a.flag"] in (True, False)
 
 
 def test_study_commands_read_the_storage_from_study_json(single, capsys):
