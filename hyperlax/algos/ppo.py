@@ -238,3 +238,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         return state, SegmentOutput(returns, finite, state.env_steps)
 
     return Train(init=init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+
+
+def gradient_updates_per_env_step(config: Config) -> float:
+    return config.epochs * config.num_minibatches / (config.num_envs * config.rollout_length)
