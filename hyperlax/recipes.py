@@ -1,5 +1,6 @@
 """Recipes: a base config and a search space, by built-in name or by path to a user's file."""
 
+import dataclasses
 import importlib
 import importlib.util
 import pkgutil
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import hyperlax.configs.algo as builtin_recipes
 from hyperlax.algos import ALGORITHMS
+from hyperlax.algos.common import dotted_key, is_traced
 from hyperlax.errors import InputError
 from hyperlax.space import validate_distribution
 
@@ -82,3 +84,21 @@ def load_recipe(spec: str) -> Recipe:
             raise InputError(f"recipe '{spec}': unknown hyperparameter key '{key}'; valid keys: {', '.join(sorted(valid))}")
         validate_distribution(key, dist)
     return recipe
+
+
+def describe(recipe: Recipe) -> list[dict]:
+    """One row per hyperparameter: dotted key, kind (traced/structural), default, search distribution, help."""
+    defaults = recipe.defaults()
+    return [
+        {"key": dotted_key(f), "kind": "traced" if is_traced(f) else "structural", "default": defaults.get(dotted_key(f)),
+         "distribution": repr(recipe.distributions[dotted_key(f)]) if dotted_key(f) in recipe.distributions else "",
+         "help": f.metadata.get("help", "")}
+        for f in dataclasses.fields(recipe.algorithm.Config)
+    ]
+
+
+def markdown_table(recipe: Recipe) -> str:
+    lines = ["| key | kind | default | search distribution | meaning |", "|---|---|---|---|---|"]
+    for row in describe(recipe):
+        lines.append(f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {row['help']} |")
+    return "\n".join(lines)
