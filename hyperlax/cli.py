@@ -67,7 +67,9 @@ def build_parser() -> ArgumentParser:
     sweep.add_argument("--resume-from", help="a sweep directory to continue: complete batches are skipped")
     sweep.set_defaults(handler=run_sweep)
 
-    search = sub.add_parser("optuna-hp-search", help="an Optuna study whose trials are trained in vectorized super-batches")
+    search = sub.add_parser("optuna-hp-search", help="an Optuna study whose trials are trained in vectorized super-batches",
+                            description="An Optuna study whose trials are trained in vectorized super-batches. Unless "
+                                        "--total-timesteps is given, each trial trains the recipe's total_timesteps, at most 50000.")
     add_common_run_flags(search)
     search.add_argument("--study-name", help="Optuna study name (default <recipe>_<env>); workers sharing --storage and name share the study")
     search.add_argument("--n-trials", type=positive_int, help="trials to train in total, over all workers and resumes (default 16)")

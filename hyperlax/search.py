@@ -219,6 +219,7 @@ def resolve_args(args: SearchArgs):
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
     resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
+    resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
     check_objectives(resolved.objective_names, resolved.objective_directions)
     for name in ("n_trials", "optuna_study_batch_size", "runner_hparam_batch_size", "total_timesteps", "num_seeds",
                  "num_evaluations", "eval_episodes", "heartbeat_interval"):
