@@ -16,6 +16,8 @@ from optuna.trial import TrialState
 from tests.conftest import TINY_PPO
 
 URL = os.environ.get("HYPERLAX_TEST_POSTGRES_URL")
+if os.environ.get("CI") and not URL:  # CI must run this test for real, never skip it
+    raise RuntimeError("CI is set but HYPERLAX_TEST_POSTGRES_URL is not: .ci/run starts PostgreSQL and sets it")
 pytestmark = pytest.mark.skipif(not URL, reason="HYPERLAX_TEST_POSTGRES_URL is not set; eval \"$(bash .ci/start_postgres.sh)\" starts a server and sets it")
 
 
