@@ -97,6 +97,10 @@ def build_parser() -> ArgumentParser:
             p.add_argument("--format", choices=["csv", "json"], default="csv")
             p.add_argument("--output", help="file to write (default: standard output)")
         p.set_defaults(handler=run_study_command)
+    show = sub.add_parser("show-recipe", help="a recipe's hyperparameters: traced or structural, default, search distribution")
+    show.add_argument("recipe", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
+    show.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a terminal table")
+    show.set_defaults(handler=run_show_recipe, log_level="WARNING", no_compile_cache=True)
     return parser
 
 
@@ -117,6 +121,23 @@ def run_sweep(args, console) -> None:
 
     fields = {k: getattr(args, k) for k in SweepArgs.__dataclass_fields__ if hasattr(args, k)}
     sweep(SweepArgs(**fields), console)
+
+
+def run_show_recipe(args, console) -> None:
+    from rich.table import Table
+
+    from hyperlax.recipes import describe, load_recipe, markdown_table
+
+    recipe = load_recipe(args.recipe)
+    if args.markdown:
+        print(markdown_table(recipe))
+        return
+    table = Table(title=f"{recipe.name} ({recipe.algo_name})")
+    for column in ("key", "kind", "default", "search distribution", "meaning"):
+        table.add_column(column)
+    for row in describe(recipe):
+        table.add_row(row["key"], row["kind"], str(row["default"]), row["distribution"], row["help"])
+    console.print(table)
 
 
 def run_search(args, console) -> None:
