@@ -144,3 +144,34 @@ def test_discrete_only_or_continuous_only_algorithms_refuse_other_envs(tiny):
     fake = types.SimpleNamespace(__name__="hyperlax.algos.fake", SUPPORTS_DISCRETE=False, SUPPORTS_CONTINUOUS=True)
     with pytest.raises(InputError, match="needs continuous actions but gymnax.cartpole has discrete"):
         Runner(fake, make_env("gymnax.cartpole"), RunSettings(total_timesteps=1))
+
+
+def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, monkeypatch):
+    make_sample, make_runner = tiny
+    runner = make_runner()
+    samples = [make_sample(i, actor_lr=1e-3 * (i + 1)) for i in range(4)]
+    expected = run(runner, samples)
+    real_run, attempts = Runner._run, []
+
+    def run_with_small_memory(self, plan, on_segment):
+        attempts.append(len(plan.samples))
+        if len(plan.samples) > 2:  # what XLA raises when the device runs out of memory
+            raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 1.00GiB")
+        return real_run(self, plan, on_segment)
+
+    monkeypatch.setattr(Runner, "_run", run_with_small_memory)
+    result = run(runner, samples)
+    assert attempts == [4, 2, 2]
+    assert [row["sample_id"] for row in result.rows] == [0, 1, 2, 3]
+    assert np.array_equal(result.returns, expected.returns)
+
+
+def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
+    make_sample, make_runner = tiny
+
+    def broken(self, plan, on_segment):
+        raise RuntimeError("INTERNAL: something else")
+
+    monkeypatch.setattr(Runner, "_run", broken)
+    with pytest.raises(RuntimeError, match="INTERNAL"):
+        run(make_runner(), [make_sample(0), make_sample(1)])
