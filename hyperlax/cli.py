@@ -97,6 +97,14 @@ def build_parser() -> ArgumentParser:
             p.add_argument("--format", choices=["csv", "json"], default="csv")
             p.add_argument("--output", help="file to write (default: standard output)")
         p.set_defaults(handler=run_study_command)
+    validate = sub.add_parser("validate-best", help="retrain a study's best trial (or Pareto front) on fresh seeds")
+    validate.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
+    validate.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
+    validate.add_argument("--num-seeds", type=positive_int, default=5, help="fresh seeds (default 5)")
+    validate.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
+    validate.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
+    validate.set_defaults(handler=run_validate)
+
     show = sub.add_parser("show-recipe", help="a recipe's hyperparameters: traced or structural, default, search distribution")
     show.add_argument("recipe", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
     show.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a terminal table")
@@ -138,6 +146,12 @@ def run_show_recipe(args, console) -> None:
     for row in describe(recipe):
         table.add_row(row["key"], row["kind"], str(row["default"]), row["distribution"], row["help"])
     console.print(table)
+
+
+def run_validate(args, console) -> None:
+    from hyperlax.validate import validate_best
+
+    validate_best(args.study_dir, args.storage, args.num_seeds, console)
 
 
 def run_search(args, console) -> None:
