@@ -16,13 +16,22 @@ class MLP(nn.Module):
     activation: str
     out_dim: int
     out_scale: float = 1.0  # orthogonal init gain of the last layer (small for policy heads)
+    # False: PyTorch's default U(+-1/sqrt(fan_in)) kernels, as SB3 and CleanRL use for SAC and DQN. It
+    # needs no QR: jaxlib's CPU QR kernel, vmapped over a batch of wide layers, can deadlock its
+    # thread pool when several run at once.
+    orthogonal: bool = True
+
+    def kernel_init(self, gain: float):
+        if self.orthogonal:
+            return nn.initializers.orthogonal(gain)
+        return nn.initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
 
     @nn.compact
     def __call__(self, x):
         act = ACTIVATIONS[self.activation]
         for size in self.layer_sizes:
-            x = act(nn.Dense(size, kernel_init=nn.initializers.orthogonal(np.sqrt(2)))(x))
-        return nn.Dense(self.out_dim, kernel_init=nn.initializers.orthogonal(self.out_scale))(x)
+            x = act(nn.Dense(size, kernel_init=self.kernel_init(np.sqrt(2)))(x))
+        return nn.Dense(self.out_dim, kernel_init=self.kernel_init(self.out_scale))(x)
 
 
 class GaussianHead(nn.Module):
@@ -48,7 +57,7 @@ class SquashedGaussianHead(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        out = MLP(self.layer_sizes, self.activation, 2 * self.action_dim)(x)
+        out = MLP(self.layer_sizes, self.activation, 2 * self.action_dim, orthogonal=False)(x)
         mean, log_std = jnp.split(out, 2, axis=-1)
         return mean, jnp.clip(log_std, -5.0, 2.0)
 
@@ -61,4 +70,4 @@ class QNetwork(nn.Module):
 
     @nn.compact
     def __call__(self, obs, action):
-        return MLP(self.layer_sizes, self.activation, 1)(jnp.concatenate([obs, action], axis=-1))[..., 0]
+        return MLP(self.layer_sizes, self.activation, 1, orthogonal=False)(jnp.concatenate([obs, action], axis=-1))[..., 0]
