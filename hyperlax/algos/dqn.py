@@ -1,0 +1,173 @@
+"""Deep Q-Network: replay buffer, target network, epsilon-greedy exploration, optional double Q.
+
+One iteration collects `train_frequency` vectorized env steps into the replay buffer, then runs
+`gradient_steps` updates of the Huber TD loss. The target network follows SB3: whenever an iteration
+crosses a multiple of `target_update_interval` env steps, it moves `tau` of the way to the online network
+(tau = 1: a hard copy). Like ppo.py, `make_train` returns pure `init` and `segment` for jit and vmap.
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from hyperlax import buffers
+from hyperlax.algos.common import SegmentOutput, Train, structural, traced
+from hyperlax.algos.ppo import tree_is_finite
+from hyperlax.envs import EnvSpec, evaluate
+from hyperlax.networks import MLP
+
+SUPPORTS_DISCRETE = True
+SUPPORTS_CONTINUOUS = False
+
+Q_NETWORK = "algorithm.network.q_network.pre_torso"
+
+
+class Config(struct.PyTreeNode):
+    lr: float = traced("Adam learning rate of the Q network")
+    gamma: float = traced("discount factor")
+    max_grad_norm: float = traced("global gradient-norm clip")
+    tau: float = traced("step of the target towards the online network at each target update (1: hard copy)")
+    epsilon_start: float = traced("exploration probability at step 0")
+    epsilon_end: float = traced("exploration probability after the decay")
+    exploration_fraction: float = traced("fraction of total_timesteps over which epsilon decays linearly")
+    num_envs: int = structural("parallel environments")
+    buffer_size: int = structural("replay buffer capacity in transitions")
+    batch_size: int = structural("transitions per gradient update")
+    learning_starts: int = structural("env steps collected before the first update")
+    train_frequency: int = structural("vectorized env steps collected between update phases")
+    gradient_steps: int = structural("gradient updates per update phase")
+    target_update_interval: int = structural("env steps between target updates (checked once per iteration)")
+    double_q: bool = structural("choose the bootstrap action with the online network, value it with the target")
+    layer_sizes: tuple = structural("hidden layers of the Q network", key=f"{Q_NETWORK}.layer_sizes")
+    activation: str = structural("activation of the Q network", key=f"{Q_NETWORK}.activation")
+
+
+class State(struct.PyTreeNode):
+    params: dict
+    target_params: dict
+    opt: optax.OptState
+    buffer: buffers.ReplayBuffer
+    env_state: object
+    obs: jax.Array
+    key: jax.Array
+    eval_key: jax.Array  # evaluation draws from its own stream, so segment boundaries don't alter training
+    env_steps: jax.Array
+    finite: jax.Array
+
+
+def epsilon(hp: Config, env_steps, total_timesteps: int):
+    """Linear decay from epsilon_start to epsilon_end over exploration_fraction * total_timesteps, then flat."""
+    decay_steps = hp.exploration_fraction * total_timesteps
+    progress = jnp.where(decay_steps > 0, jnp.minimum(1.0, env_steps / jnp.maximum(decay_steps, 1.0)), 1.0)
+    return hp.epsilon_start + progress * (hp.epsilon_end - hp.epsilon_start)
+
+
+def target_update_due(steps_before, steps_after, interval: int):
+    """True when (steps_before, steps_after] contains a multiple of `interval`."""
+    return steps_after // interval > steps_before // interval
+
+
+def optimizer(lr, max_grad_norm):
+    return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr))
+
+
+def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
+    steps_per_iteration = config.num_envs * config.train_frequency
+    iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
+    q_network = MLP(config.layer_sizes, config.activation, spec.action_dim, orthogonal=False)
+
+    def greedy_policy(params):
+        return lambda obs: jnp.argmax(q_network.apply(params, obs), axis=-1)
+
+    def init(hp: Config, key) -> State:
+        net_key, env_key, eval_key, key = jax.random.split(key, 4)
+        dummy_obs = jnp.zeros((spec.obs_dim,))
+        params = q_network.init(net_key, dummy_obs)
+        transition = (dummy_obs, jnp.zeros((), jnp.int32), jnp.zeros(()), dummy_obs, jnp.zeros(()))
+        obs, env_state = jax.vmap(spec.env.reset, in_axes=(0, None))(
+            jax.random.split(env_key, config.num_envs), spec.params
+        )
+        return State(
+            params=params,
+            target_params=params,
+            opt=optimizer(hp.lr, hp.max_grad_norm).init(params),
+            buffer=buffers.init_buffer(transition, config.buffer_size),
+            env_state=env_state,
+            obs=obs,
+            key=key,
+            eval_key=eval_key,
+            env_steps=jnp.asarray(0, jnp.int32),
+            finite=jnp.asarray(True),
+        )
+
+    def env_step(hp: Config, carry, key):
+        obs, env_state, buffer, env_steps, params = carry
+        explore_key, random_key, step_key = jax.random.split(key, 3)
+        explore = jax.random.uniform(explore_key, (config.num_envs,)) < epsilon(hp, env_steps, total_timesteps)
+        random_action = jax.random.randint(random_key, (config.num_envs,), 0, spec.action_dim)
+        action = jnp.where(explore, random_action, greedy_policy(params)(obs))
+        next_obs, env_state, reward, terminated, truncated, info = jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(
+            jax.random.split(step_key, config.num_envs), env_state, action, spec.params
+        )
+        # gymnax has already reset finished episodes: store the true last observation, and end the
+        # bootstrap only on termination, since a time limit is not a state of the MDP.
+        buffer = buffers.add_batch(buffer, (obs, action, reward, info["final_observation"], terminated.astype(jnp.float32)))
+        return (next_obs, env_state, buffer, env_steps + config.num_envs, params), None
+
+    def td_loss(params, target_params, hp: Config, batch):
+        obs, action, reward, next_obs, terminated = batch
+        next_q_target = q_network.apply(target_params, next_obs)
+        if config.double_q:
+            next_action = jnp.argmax(q_network.apply(params, next_obs), axis=-1)
+            next_q = jnp.take_along_axis(next_q_target, next_action[:, None], axis=-1)[:, 0]
+        else:
+            next_q = jnp.max(next_q_target, axis=-1)
+        target = jax.lax.stop_gradient(reward + hp.gamma * (1.0 - terminated) * next_q)
+        q = jnp.take_along_axis(q_network.apply(params, obs), action[:, None], axis=-1)[:, 0]
+        return jnp.mean(optax.huber_loss(q, target))
+
+    def iteration(hp: Config, state: State) -> State:
+        key, collect_key, update_key = jax.random.split(state.key, 3)
+        carry = (state.obs, state.env_state, state.buffer, state.env_steps, state.params)
+        (obs, env_state, buffer, env_steps, _), _ = jax.lax.scan(
+            lambda c, k: env_step(hp, c, k), carry, jax.random.split(collect_key, config.train_frequency)
+        )
+
+        def gradient_step(carry, key):
+            params, opt = carry
+            batch = buffers.sample(buffer, key, config.batch_size)
+            loss, grads = jax.value_and_grad(td_loss)(params, state.target_params, hp, batch)
+            updates, opt = optimizer(hp.lr, hp.max_grad_norm).update(grads, opt, params)
+            return (optax.apply_updates(params, updates), opt), jnp.isfinite(loss)
+
+        def updates(carry):
+            return jax.lax.scan(gradient_step, carry, jax.random.split(update_key, config.gradient_steps))
+
+        def no_updates(carry):
+            return carry, jnp.ones((config.gradient_steps,), bool)
+
+        (params, opt), losses_finite = jax.lax.cond(
+            env_steps >= config.learning_starts, updates, no_updates, (state.params, state.opt)
+        )
+        due = target_update_due(state.env_steps, env_steps, config.target_update_interval)
+        moved = optax.incremental_update(params, state.target_params, hp.tau)
+        target_params = jax.tree.map(lambda new, old: jnp.where(due, new, old), moved, state.target_params)
+        finite = state.finite & jnp.all(losses_finite) & tree_is_finite(params)
+        return state.replace(
+            params=params, target_params=target_params, opt=opt, buffer=buffer, env_state=env_state, obs=obs,
+            key=key, env_steps=env_steps, finite=finite,
+        )
+
+    def segment(hp: Config, state: State):
+        state, _ = jax.lax.scan(lambda s, _: (iteration(hp, s), None), state, None, iterations_per_segment)
+        eval_key = jax.random.fold_in(state.eval_key, state.env_steps)
+        returns = evaluate(spec, greedy_policy(state.params), eval_key, eval_episodes)
+        finite = state.finite & jnp.all(jnp.isfinite(returns))
+        return state, SegmentOutput(returns, finite, state.env_steps)
+
+    return Train(init=init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+
+
+def gradient_updates_per_env_step(config: Config) -> float:
+    return config.gradient_steps / (config.num_envs * config.train_frequency)

@@ -1,0 +1,146 @@
+import jax
+import numpy as np
+import pytest
+
+from hyperlax.algos import dqn
+from hyperlax.algos.common import config_from_flat
+from hyperlax.envs import make_env
+from hyperlax.recipes import load_recipe
+from hyperlax.runner import BatchPlan, Runner, RunSettings, Sample, padded_size
+
+# Small enough to compile and train in seconds.
+TINY = {
+    "algorithm.hyperparam.num_envs": 1,
+    "algorithm.hyperparam.buffer_size": 256,
+    "algorithm.hyperparam.batch_size": 16,
+    "algorithm.hyperparam.learning_starts": 0,
+    "algorithm.hyperparam.train_frequency": 4,
+    "algorithm.hyperparam.gradient_steps": 2,
+    "algorithm.hyperparam.target_update_interval": 8,
+    "algorithm.network.q_network.pre_torso.layer_sizes": [16],
+}
+
+
+def tiny_flat(**overrides):
+    return {**load_recipe("dqn_mlp").defaults(), **TINY, **{f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}}
+
+
+def config(**overrides):
+    return config_from_flat(dqn.Config, tiny_flat(**overrides))
+
+
+def leaves(tree):
+    return [np.asarray(x) for x in jax.tree.leaves(tree)]
+
+
+def same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(leaves(a), leaves(b)))
+
+
+# ---- exploration ----
+
+
+def test_epsilon_decays_linearly_over_the_exploration_fraction_then_stays_at_its_end_value():
+    hp = config(epsilon_start=1.0, epsilon_end=0.1, exploration_fraction=0.2)
+    total = 10_000  # the decay spans the first 2000 env steps
+    values = [float(dqn.epsilon(hp, step, total)) for step in (0, 500, 1000, 2000, 5000, 10_000)]
+    np.testing.assert_allclose(values, [1.0, 0.775, 0.55, 0.1, 0.1, 0.1], rtol=1e-6)
+
+
+def test_epsilon_with_no_decay_phase_starts_at_its_end_value():
+    hp = config(epsilon_start=1.0, epsilon_end=0.05, exploration_fraction=0.0)
+    assert float(dqn.epsilon(hp, 0, 1000)) == pytest.approx(0.05)
+
+
+# ---- target network ----
+
+
+def test_target_update_is_due_when_an_iteration_crosses_a_multiple_of_the_interval():
+    due = [bool(dqn.target_update_due(before, before + 4, 8)) for before in (0, 4, 8, 12, 14)]
+    assert due == [False, True, False, True, True]
+
+
+@pytest.fixture(scope="module")
+def params_per_segment():
+    """Online and target parameters after each of 4 one-iteration segments (4 env steps, 2 updates each),
+    for tau = 1 (hard copy) and tau = 0.5, both with a target update every 8 env steps."""
+    structure = config()
+    train = dqn.make_train(structure, make_env("gymnax.cartpole"), 16, 4, 1)
+    assert train.steps_per_segment == 4
+    init, segment = jax.jit(train.init), jax.jit(train.segment)
+    history = {}
+    for tau in (1.0, 0.5):
+        hp = config(tau=tau)
+        states = [init(hp, jax.random.PRNGKey(0))]
+        for _ in range(4):
+            states.append(segment(hp, states[-1])[0])
+        history[tau] = [(s.params, s.target_params) for s in states]
+    return history
+
+
+def test_hard_target_update_copies_the_online_network_every_interval(params_per_segment):
+    (p0, t0), (p4, t4), (p8, t8), (p12, t12), (p16, t16) = params_per_segment[1.0]
+    assert same(t0, p0)
+    assert same(t4, t0) and not same(p4, p0)  # 4 steps: online network trained, target not yet updated
+    assert same(t8, p8)  # 8 steps: copied
+    assert same(t12, t8) and not same(p12, p8)
+    assert same(t16, p16)
+
+
+def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segment):
+    (p0, t0), (p4, t4), (p8, t8), _, _ = params_per_segment[0.5]
+    assert same(t4, t0)
+    for target, online, old in zip(leaves(t8), leaves(p8), leaves(t4)):
+        np.testing.assert_allclose(target, 0.5 * online + 0.5 * old, rtol=1e-5, atol=1e-7)
+
+
+# ---- replay of env transitions ----
+
+
+def test_terminal_transitions_store_the_last_observation_not_the_reset_one():
+    hp = config(learning_starts=10_000, buffer_size=256)  # random actions, no updates
+    spec = make_env("gymnax.cartpole")
+    train = dqn.make_train(hp, spec, 256, 1, 1)
+    state = jax.jit(train.segment)(hp, jax.jit(train.init)(hp, jax.random.PRNGKey(1)))[0]
+    obs, _, _, next_obs, terminated = (np.asarray(x) for x in state.buffer.data)
+    ends = terminated[:-1] == 1.0
+    assert ends.sum() >= 3  # random play drops the pole within a few dozen steps
+    assert np.all(np.isclose(next_obs[:-1], obs[1:]).all(axis=-1) == ~ends)
+    fell = (np.abs(next_obs[:-1, 0]) > spec.params.x_threshold) | (np.abs(next_obs[:-1, 2]) > spec.params.theta_threshold_radians)
+    assert np.array_equal(fell, ends)  # the stored next obs is the state that ended the episode
+
+
+# ---- through the runner ----
+
+
+@pytest.fixture(scope="module")
+def runner():
+    settings = RunSettings(total_timesteps=64, num_evaluations=2, num_seeds=2, eval_episodes=2)
+    return Runner(dqn, make_env("gymnax.cartpole"), settings)
+
+
+def make_sample(sample_id, **overrides):
+    values = {f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}
+    return Sample(sample_id, values, tiny_flat(**overrides))
+
+
+def run(runner, samples):
+    plan = BatchPlan("batch_00000", samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
+    return runner.run_batch(plan)
+
+
+def returns_of(result, sample_id):
+    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]
+
+
+def test_a_configuration_gives_identical_returns_in_a_batch_of_2_and_of_4_at_another_position(runner):
+    target = make_sample(7, lr=3e-3, tau=0.5)
+    others = [make_sample(i, lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]
+    pair = returns_of(run(runner, [others[0], target]), 7)
+    four = returns_of(run(runner, [others[1], others[2], target, others[0]]), 7)
+    assert np.array_equal(pair, four)
+
+
+def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):
+    result = run(runner, [make_sample(0), make_sample(1, lr=1e30, max_grad_norm=1e30)])
+    assert {row["sample_id"]: row["status"] for row in result.rows} == {0: "ok", 1: "failed"}
