@@ -100,5 +100,6 @@ def describe(recipe: Recipe) -> list[dict]:
 def markdown_table(recipe: Recipe) -> str:
     lines = ["| key | kind | default | search distribution | meaning |", "|---|---|---|---|---|"]
     for row in describe(recipe):
-        lines.append(f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {row['help']} |")
+        meaning = row["help"].replace("|", "\\|")  # a bare | would end the cell
+        lines.append(f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {meaning} |")
     return "\n".join(lines)
