@@ -4,11 +4,13 @@ and write docs/results.md with mean ± std final return, budget, wall time and a
     python benchmarks/learning.py                     # every pair below, 5 seeds
     python benchmarks/learning.py --pairs sac:gymnax.pendulum --num-seeds 3
 
-Seeds are trained together in one vmapped program (the runner's seed axis). "Final return" is the mean
+Each pair's result is kept in docs/curves/<algo>_<env>.json, and docs/results.md is rendered from every
+result there, so pairs can be re-run one at a time. Seeds are trained together in one vmapped program (the runner's seed axis). "Final return" is the mean
 eval return (deterministic policy, 10 episodes) at the last evaluation, per seed.
 """
 
 import argparse
+import json
 import platform
 import time
 from pathlib import Path
@@ -69,16 +71,18 @@ def main():
     out = Path(args.output)
     (out.parent / "curves").mkdir(parents=True, exist_ok=True)
     machine = f"{platform.processor() or platform.machine()}, {jax.default_backend()} backend ({jax.devices()[0].device_kind}), jax {jax.__version__}"
-    rows = []
     for pair in args.pairs:
         algo, env_name = pair.split(":")
         recipe_name, steps, threshold = PAIRS[(algo, env_name)]
         spec, result, wall = train_default(recipe_name, env_name, steps, args.num_seeds, args.num_evaluations)
         per_seed = result.returns[0, :, -1, :].mean(axis=-1)  # [seed]: last evaluation
-        mean, std = float(per_seed.mean()), float(per_seed.std())
-        met = "yes" if mean >= threshold else "NO"
-        rows.append(f"| {algo.upper()} | {spec.gymnax_id} | {steps:,} | {args.num_seeds} | {mean:.1f} ± {std:.1f} | ≥ {threshold:g} | {met} | {wall:.0f} s (compile {result.compile_seconds:.0f} s) | [curve](curves/{algo}_{spec.gymnax_id}.html) |")
-        print(rows[-1], flush=True)
+        name = f"{algo}_{spec.gymnax_id}"
+        record = {"algo": algo, "env": spec.gymnax_id, "steps": steps, "seeds": args.num_seeds, "threshold": threshold,
+                  "mean": float(per_seed.mean()), "std": float(per_seed.std()), "per_seed": per_seed.tolist(),
+                  "wall_seconds": wall, "compile_seconds": result.compile_seconds, "machine": machine,
+                  "command": f"python benchmarks/learning.py --pairs {pair} --num-seeds {args.num_seeds}"}
+        (out.parent / "curves" / f"{name}.json").write_text(json.dumps(record, indent=2))
+        print(f"{name}: final return {record['mean']:.1f} ± {record['std']:.1f} (threshold {threshold:g}), {wall:.0f} s", flush=True)
         curves = result.returns[0].mean(axis=-1)  # [seed, evaluation]
         fig = go.Figure()
         for s, curve in enumerate(curves):
@@ -86,18 +90,28 @@ def main():
         fig.add_trace(go.Scatter(x=result.eval_steps, y=curves.mean(0), mode="lines+markers", name="mean", line={"width": 3}))
         fig.add_hline(y=threshold, line_dash="dash", annotation_text=f"threshold {threshold:g}")
         fig.update_layout(title=f"{algo.upper()} default config on {spec.gymnax_id}", xaxis_title="env steps", yaxis_title="eval return")
-        fig.write_html(out.parent / "curves" / f"{algo}_{spec.gymnax_id}.html", include_plotlyjs="cdn")
-    command = "python benchmarks/learning.py" + ("" if args.pairs == [f"{a}:{e}" for a, e in PAIRS] else " --pairs " + " ".join(args.pairs))
-    out.write_text(f"""# Default configurations learn
-
-Produced by `{command}` on {machine}. Each row trains the recipe's default config on
-{args.num_seeds} seeds (one vmapped program); final return = mean eval return (10 episodes, deterministic
-policy) at the last of {args.num_evaluations} evaluations, mean ± std over seeds. Wall time includes the compile.
-
-| algo | env | env steps | seeds | final return | threshold | met | wall time | learning curve |
-|---|---|---|---|---|---|---|---|---|
-""" + "\n".join(rows) + "\n\n" + REFERENCES)
+        fig.write_html(out.parent / "curves" / f"{name}.html", include_plotlyjs="cdn")
+    render(out)
     print(f"wrote {out}")
+
+
+def render(out: Path) -> None:
+    rows = []
+    for path in sorted((out.parent / "curves").glob("*.json")):
+        r = json.loads(path.read_text())
+        met = "yes" if r["mean"] >= r["threshold"] else "NO"
+        rows.append(f"| {r['algo'].upper()} | {r['env']} | {r['steps']:,} | {r['seeds']} | {r['mean']:.1f} ± {r['std']:.1f} | "
+                    f"≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
+                    f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |")
+    out.write_text("""# Default configurations learn
+
+Each row trains the recipe's default config on several seeds (one vmapped program); final return = mean
+eval return (10 episodes, deterministic policy) at the last of 20 evaluations, mean ± std over seeds.
+Wall time includes the compile. Produced by `benchmarks/learning.py`; each row names its command and machine.
+
+| algo | env | env steps | seeds | final return | threshold | met | wall time | learning curve | produced by |
+|---|---|---|---|---|---|---|---|---|---|
+""" + "\n".join(rows) + "\n\n" + REFERENCES)
 
 
 if __name__ == "__main__":
