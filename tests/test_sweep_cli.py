@@ -95,6 +95,8 @@ def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
     (["--algo-and-network-config", "no/such/recipe.py"], "recipe file 'no/such/recipe.py' does not exist"),
     (["--resume-from", "/nonexistent/sweep"], "--resume-from /nonexistent/sweep: no sweep.json there"),
     (["--sequential", "maybe"], "expected True or False, got 'maybe'"),
+    (["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"], "dqn needs discrete actions but gymnax.pendulum"),
+    (["--algo-and-network-config", "sac_mlp", "--env-config", "gymnax.cartpole"], "sac needs continuous actions but gymnax.cartpole"),
 ])
 def test_bad_input_is_one_line_exit_2_and_creates_nothing(tmp_path, args, message):
     out = tmp_path / "out"
