@@ -128,6 +128,6 @@ def test_a_recipe_that_raises_or_names_an_unknown_key_is_an_input_error(tmp_path
 def test_show_recipe_lists_every_hyperparameter_with_its_kind_and_distribution(capsys):
     assert main(["show-recipe", TINY_PPO, "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| `algorithm.hyperparam.actor_lr` | traced | `0.001` | `LogUniform(domain=(0.0001, 0.01))` |" in out
+    assert "| `algorithm.hyperparam.actor_lr` | traced | `0.0006` | `LogUniform(domain=(0.0001, 0.01))` |" in out
     assert "| `algorithm.hyperparam.num_envs` | structural | `2` |  |" in out
     assert "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | `Categorical(values=[[8], [4, 4]])`" in out

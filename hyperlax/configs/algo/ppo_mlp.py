@@ -1,6 +1,9 @@
 """PPO with MLP actor and critic: base config and search space.
 
 Copy this file to make your own search space, then pass its path to `--algo-and-network-config`.
+
+The traced defaults are the best trial (rounded) of a 64-trial TPE study of this search space on
+Pendulum-v1 at 200k steps (README, "Measured"); they also solve CartPole-v1.
 """
 
 from hyperlax.space import Categorical, LogUniform, Uniform
@@ -11,14 +14,14 @@ def get_base_config() -> dict:
         "algorithm": {
             "name": "ppo",
             "hyperparam": {
-                "actor_lr": 1e-3,
-                "critic_lr": 1e-3,
-                "gamma": 0.98,
-                "gae_lambda": 0.9,
-                "clip_eps": 0.2,
-                "ent_coef": 0.0,
-                "vf_coef": 0.5,
-                "max_grad_norm": 0.5,
+                "actor_lr": 6e-4,
+                "critic_lr": 2.5e-3,
+                "gamma": 0.94,
+                "gae_lambda": 0.91,
+                "clip_eps": 0.12,
+                "ent_coef": 0.005,
+                "vf_coef": 0.8,
+                "max_grad_norm": 4.5,
                 "num_envs": 8,
                 "rollout_length": 32,
                 "epochs": 10,
