@@ -80,27 +80,30 @@ def test_tanh_normal_log_prob_stays_finite_far_in_the_saturated_tails():
 # ---- training mechanics ----
 
 
-def test_no_update_before_learning_starts_then_updates_begin():
-    states = train_segments(2, 8, learning_starts=16)  # two env steps per iteration (num_envs=2)
-    before, first, second = (s.learner for s in states)
+@pytest.fixture(scope="module")
+def history():
+    """States after 0..3 segments of 8 env steps (4 iterations of 2 envs); the first update comes at step 16."""
+    return train_segments(3, 8, learning_starts=16, tau=0.25, init_alpha=0.5)
+
+
+def test_no_update_before_learning_starts_then_updates_begin(history):
+    before, first, second = (s.learner for s in history[:3])
     assert all(np.array_equal(a, b) for a, b in zip(leaves(before), leaves(first)))
-    assert int(states[1].buffer.size) == 8
+    assert int(history[1].buffer.size) == 8
     assert not np.array_equal(leaves(first.actor_params)[0], leaves(second.actor_params)[0])
 
 
-def test_target_critics_move_tau_of_the_way_to_the_critics_after_each_update():
-    states = train_segments(2, 2, learning_starts=0, tau=0.25)  # one iteration, one update per segment
-    start, after = states[0].learner, states[1].learner
+def test_target_critics_move_tau_of_the_way_to_the_critics_after_each_update(history):
+    start, after = history[1].learner, history[2].learner  # exactly one update in between
     assert all(np.array_equal(a, b) for a, b in zip(leaves(start.critic_params), leaves(start.target_params)))
     for online, target, old in zip(leaves(after.critic_params), leaves(after.target_params), leaves(start.target_params)):
         np.testing.assert_allclose(target, 0.25 * online + 0.75 * old, rtol=1e-5, atol=1e-7)
     assert not np.allclose(leaves(after.target_params)[0], leaves(start.target_params)[0])
 
 
-def test_alpha_is_learned_when_autotuned_and_fixed_otherwise():
-    tuned = train_segments(1, 32, init_alpha=0.5)[-1].learner.log_alpha
+def test_alpha_is_learned_when_autotuned_and_fixed_otherwise(history):
     fixed = train_segments(1, 32, init_alpha=0.5, autotune_alpha=False)[-1].learner.log_alpha
-    assert float(tuned) != pytest.approx(np.log(0.5))
+    assert float(history[-1].learner.log_alpha) != pytest.approx(np.log(0.5))
     assert float(fixed) == pytest.approx(np.log(0.5))
 
 
