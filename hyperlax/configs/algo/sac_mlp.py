@@ -1,8 +1,10 @@
 """SAC with MLP actor and twin critics: base config and search space.
 
-Defaults follow rl-baselines3-zoo's Pendulum-v1 entry (SB3 SAC defaults with learning rate 1e-3, 20k
+Defaults follow rl-baselines3-zoo's Pendulum-v1 entry (SB3's SAC defaults with learning rate 1e-3, 20k
 steps): 256x256 ReLU networks, batch 256, tau 0.005, gamma 0.99, one update per env step, learned alpha
-starting at 1. The search space covers the traced floats, so a whole sample shares one compiled program.
+starting at 1 with target entropy -|A|. Two differ: 1000 random steps before learning (SB3: 100) and a
+100k buffer (SB3: 1M, which a 20k-step run never fills). The search space covers the traced floats, so a
+whole sample shares one compiled program.
 """
 
 from hyperlax.space import LogUniform, Uniform
