@@ -98,7 +98,7 @@ def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segme
 
 
 def test_terminal_transitions_store_the_last_observation_not_the_reset_one():
-    hp = config(learning_starts=10_000, buffer_size=256)  # random actions, no updates
+    hp = config(learning_starts=10_000, buffer_size=256, epsilon_start=1.0, epsilon_end=1.0)  # random play, no updates
     spec = make_env("gymnax.cartpole")
     train = dqn.make_train(hp, spec, 256, 1, 1)
     state = jax.jit(train.segment)(hp, jax.jit(train.init)(hp, jax.random.PRNGKey(1)))[0]
