@@ -1,6 +1,5 @@
 """Terminal progress (rich): batches done / total, env-steps/s and ETA."""
 
-import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn

@@ -4,6 +4,8 @@ from pathlib import Path
 import jax
 import pytest
 
+from hyperlax.runner import BatchPlan, padded_size
+
 TESTS = Path(__file__).parent
 TINY_PPO = str(TESTS / "recipes" / "tiny_ppo.py")
 
@@ -16,3 +18,13 @@ jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 @pytest.fixture
 def tiny_ppo():
     return TINY_PPO
+
+
+def run_batch(runner, samples, name="batch_00000"):
+    """Train `samples` as one CPU batch (2-config chunks) through the runner."""
+    plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
+    return runner.run_batch(plan)
+
+
+def returns_of(result, sample_id):
+    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]

@@ -6,7 +6,8 @@ from hyperlax.algos import dqn
 from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import make_env
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import BatchPlan, Runner, RunSettings, Sample, padded_size
+from hyperlax.runner import Runner, RunSettings, Sample
+from tests.conftest import returns_of, run_batch
 
 # Small enough to compile and train in seconds.
 TINY = {
@@ -124,23 +125,16 @@ def make_sample(sample_id, **overrides):
     return Sample(sample_id, values, tiny_flat(**overrides))
 
 
-def run(runner, samples):
-    plan = BatchPlan("batch_00000", samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
-    return runner.run_batch(plan)
-
-
-def returns_of(result, sample_id):
-    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]
 
 
 def test_a_configuration_gives_identical_returns_in_a_batch_of_2_and_of_4_at_another_position(runner):
     target = make_sample(7, lr=3e-3, tau=0.5)
     others = [make_sample(i, lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]
-    pair = returns_of(run(runner, [others[0], target]), 7)
-    four = returns_of(run(runner, [others[1], others[2], target, others[0]]), 7)
+    pair = returns_of(run_batch(runner, [others[0], target]), 7)
+    four = returns_of(run_batch(runner, [others[1], others[2], target, others[0]]), 7)
     assert np.array_equal(pair, four)
 
 
 def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):
-    result = run(runner, [make_sample(0), make_sample(1, lr=1e30, max_grad_norm=1e30)])
+    result = run_batch(runner, [make_sample(0), make_sample(1, lr=1e30, max_grad_norm=1e30)])
     assert {row["sample_id"]: row["status"] for row in result.rows} == {0: "ok", 1: "failed"}

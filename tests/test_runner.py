@@ -4,7 +4,8 @@ import pytest
 from hyperlax.envs import make_env
 from hyperlax.errors import InputError
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import CPU_CHUNK, BatchPlan, Runner, RunSettings, Sample, padded_size, plan_batches
+from hyperlax.runner import CPU_CHUNK, Runner, RunSettings, Sample, padded_size, plan_batches
+from tests.conftest import returns_of, run_batch
 
 # ---- grouping and padding (pure planning, no training) ----
 
@@ -77,14 +78,6 @@ def tiny(request):
     return make_sample, runner
 
 
-def run(runner, samples, name="batch_00000"):
-    width = 2
-    plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), width)
-    return runner.run_batch(plan)
-
-
-def returns_of(result, sample_id):
-    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]
 
 
 @pytest.mark.parametrize("env", ["gymnax.cartpole", "gymnax.pendulum"])
@@ -93,22 +86,22 @@ def test_a_configuration_gives_the_same_curve_alone_and_in_any_batch_at_any_posi
     runner = make_runner(env)
     target = make_sample(7, actor_lr=3e-3, gamma=0.95)
     others = [make_sample(i, actor_lr=10 ** -(i % 4 + 2), gamma=0.9 + 0.01 * i) for i in range(5)]
-    alone = returns_of(run(runner, [target]), 7)
+    alone = returns_of(run_batch(runner, [target]), 7)
     for batch in ([others[0], target], [others[1], others[2], target], others[:3] + [target] + others[3:]):
-        assert np.array_equal(returns_of(run(runner, batch), 7), alone)
+        assert np.array_equal(returns_of(run_batch(runner, batch), 7), alone)
 
 
 def test_different_sample_ids_get_different_keys(tiny):
     make_sample, make_runner = tiny
-    result = run(make_runner(), [make_sample(0), make_sample(1)])
+    result = run_batch(make_runner(), [make_sample(0), make_sample(1)])
     assert not np.array_equal(result.returns[0], result.returns[1])
 
 
 def test_segment_boundaries_do_not_change_training(tiny):
     make_sample, make_runner = tiny
     sample = make_sample(3)
-    two = run(make_runner(total_timesteps=128, num_evaluations=2), [sample])
-    four = run(make_runner(total_timesteps=128, num_evaluations=4), [sample])
+    two = run_batch(make_runner(total_timesteps=128, num_evaluations=2), [sample])
+    four = run_batch(make_runner(total_timesteps=128, num_evaluations=4), [sample])
     assert list(two.eval_steps) == [64, 128] and list(four.eval_steps) == [32, 64, 96, 128]
     assert np.array_equal(two.returns[0, :, 1], four.returns[0, :, 3])  # same policy evaluated at step 128
 
@@ -118,17 +111,17 @@ def test_a_diverging_configuration_fails_alone(tiny):
     runner = make_runner()
     good = make_sample(0)
     diverging = make_sample(1, actor_lr=1e30, critic_lr=1e30, max_grad_norm=1e30)
-    result = run(runner, [good, diverging])
+    result = run_batch(runner, [good, diverging])
     status = {row["sample_id"]: row["status"] for row in result.rows}
     assert status == {0: "ok", 1: "failed"}
     assert "non-finite" in result.rows[1]["reason"]
-    assert np.array_equal(result.returns[0], returns_of(run(runner, [good]), 0))
+    assert np.array_equal(result.returns[0], returns_of(run_batch(runner, [good]), 0))
     assert np.isfinite(result.rows[0]["final_performance"])
 
 
 def test_metrics_and_throughput_are_reported_per_configuration(tiny):
     make_sample, make_runner = tiny
-    result = run(make_runner(), [make_sample(0)])
+    result = run_batch(make_runner(), [make_sample(0)])
     row = result.rows[0]
     for key in ("peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
                 "final_iqm_across_seeds", "env_steps_per_second", "compile_seconds"):
@@ -150,7 +143,7 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
     make_sample, make_runner = tiny
     runner = make_runner()
     samples = [make_sample(i, actor_lr=1e-3 * (i + 1)) for i in range(4)]
-    expected = run(runner, samples)
+    expected = run_batch(runner, samples)
     real_run, attempts = Runner._run, []
 
     def run_with_small_memory(self, plan, on_segment):
@@ -160,7 +153,7 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
         return real_run(self, plan, on_segment)
 
     monkeypatch.setattr(Runner, "_run", run_with_small_memory)
-    result = run(runner, samples)
+    result = run_batch(runner, samples)
     assert attempts == [4, 2, 2]
     assert [row["sample_id"] for row in result.rows] == [0, 1, 2, 3]
     assert np.array_equal(result.returns, expected.returns)
@@ -174,4 +167,4 @@ def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
 
     monkeypatch.setattr(Runner, "_run", broken)
     with pytest.raises(RuntimeError, match="INTERNAL"):
-        run(make_runner(), [make_sample(0), make_sample(1)])
+        run_batch(make_runner(), [make_sample(0), make_sample(1)])

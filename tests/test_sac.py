@@ -7,7 +7,8 @@ from hyperlax import distributions as D
 from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import make_env
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import BatchPlan, Runner, RunSettings, Sample, padded_size
+from hyperlax.runner import Runner, RunSettings, Sample
+from tests.conftest import returns_of, run_batch
 
 # Small enough to compile and train in seconds.
 TINY = {
@@ -134,23 +135,16 @@ def make_sample(sample_id, **overrides):
     return Sample(sample_id, values, {**load_recipe("sac_mlp").defaults(), **TINY, **values})
 
 
-def run(runner, samples):
-    plan = BatchPlan("batch_00000", samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
-    return runner.run_batch(plan)
-
-
-def returns_of(result, sample_id):
-    return result.returns[[row["sample_id"] for row in result.rows].index(sample_id)]
 
 
 def test_a_configuration_gives_identical_returns_in_a_batch_of_2_and_of_4_at_another_position(runner):
     target = make_sample(7, actor_lr=3e-3, tau=0.01)
     others = [make_sample(i, actor_lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]
-    pair = returns_of(run(runner, [others[0], target]), 7)
-    four = returns_of(run(runner, [others[1], others[2], target, others[0]]), 7)
+    pair = returns_of(run_batch(runner, [others[0], target]), 7)
+    four = returns_of(run_batch(runner, [others[1], others[2], target, others[0]]), 7)
     assert np.array_equal(pair, four)
 
 
 def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):
-    result = run(runner, [make_sample(0), make_sample(1, actor_lr=1e30, critic_lr=1e30)])
+    result = run_batch(runner, [make_sample(0), make_sample(1, actor_lr=1e30, critic_lr=1e30)])
     assert {row["sample_id"]: row["status"] for row in result.rows} == {0: "ok", 1: "failed"}

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, NamedTuple, Callable
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
@@ -53,6 +54,11 @@ def structural_key(config) -> tuple:
 def stack_configs(configs: list) -> Any:
     """Stack configs with one structural key into one Config whose traced leaves have a leading axis."""
     return jax.tree.map(lambda *leaves: np.stack(leaves), *configs)
+
+
+def tree_is_finite(tree) -> jax.Array:
+    """True when every leaf is finite: how an algorithm notices that a configuration diverged."""
+    return jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
 
 
 class SegmentOutput(NamedTuple):

@@ -11,7 +11,7 @@ import optax
 from flax import struct
 
 from hyperlax import distributions as D
-from hyperlax.algos.common import SegmentOutput, Train, structural, traced
+from hyperlax.algos.common import SegmentOutput, Train, structural, traced, tree_is_finite
 from hyperlax.envs import EnvSpec, evaluate
 from hyperlax.networks import MLP, GaussianHead
 
@@ -70,10 +70,6 @@ def update_obs_stats(stats: ObsStats, batch: jax.Array) -> ObsStats:
     mean = stats.mean + delta * n / total
     m2 = stats.var * stats.count + batch_var * n + delta**2 * stats.count * n / total
     return ObsStats(mean, m2 / total, total)
-
-
-def tree_is_finite(tree) -> jax.Array:
-    return jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
 
 
 def optimizer(lr, max_grad_norm):

@@ -12,8 +12,7 @@ from flax import struct
 
 from hyperlax import buffers
 from hyperlax import distributions as D
-from hyperlax.algos.common import SegmentOutput, Train, structural, traced
-from hyperlax.algos.ppo import tree_is_finite
+from hyperlax.algos.common import SegmentOutput, Train, structural, traced, tree_is_finite
 from hyperlax.envs import EnvSpec, evaluate
 from hyperlax.networks import QNetwork, SquashedGaussianHead
 

@@ -6,7 +6,7 @@ The traced defaults are the best trial (rounded) of a 64-trial TPE study of this
 Pendulum-v1 at 200k steps (README, "Measured"); they also solve CartPole-v1.
 """
 
-from hyperlax.space import Categorical, LogUniform, Uniform
+from hyperlax.space import LogUniform, Uniform
 
 
 def get_base_config() -> dict:
