@@ -36,6 +36,7 @@ class Config(struct.PyTreeNode):
     epochs: int = structural("passes over each rollout")
     num_minibatches: int = structural("minibatches per epoch")
     normalize_observations: bool = structural("normalize observations with running mean/std")
+    anneal_lr: bool = structural("decay both learning rates linearly to 0 over training")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
     actor_activation: str = structural("activation of the policy", key=f"{ACTOR}.activation")
     critic_layer_sizes: tuple = structural("hidden layers of the value network", key=f"{CRITIC}.layer_sizes")
@@ -72,7 +73,10 @@ def update_obs_stats(stats: ObsStats, batch: jax.Array) -> ObsStats:
     return ObsStats(mean, m2 / total, total)
 
 
-def optimizer(lr, max_grad_norm):
+def optimizer(lr, max_grad_norm, num_updates: int | None = None):
+    """Adam after a global-norm clip; with `num_updates`, the rate decays linearly to 0 over that many steps."""
+    if num_updates is not None:
+        lr = optax.linear_schedule(lr, 0.0, num_updates)
     return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr, eps=1e-5))
 
 
@@ -80,6 +84,9 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     steps_per_iteration = config.num_envs * config.rollout_length
     iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
     minibatch_size = steps_per_iteration // config.num_minibatches
+    # The runner calls `segment` num_evaluations times, so this is every gradient step of the run.
+    num_updates = num_evaluations * iterations_per_segment * config.epochs * config.num_minibatches
+    schedule_length = num_updates if config.anneal_lr else None
     if spec.discrete:
         actor = MLP(config.actor_layer_sizes, config.actor_activation, spec.action_dim, out_scale=0.01)
     else:
@@ -130,8 +137,8 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         return State(
             actor_params=actor_params,
             critic_params=critic_params,
-            actor_opt=optimizer(hp.actor_lr, hp.max_grad_norm).init(actor_params),
-            critic_opt=optimizer(hp.critic_lr, hp.max_grad_norm).init(critic_params),
+            actor_opt=optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).init(actor_params),
+            critic_opt=optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).init(critic_params),
             obs_stats=ObsStats(jnp.zeros(spec.obs_dim), jnp.ones(spec.obs_dim), jnp.asarray(1e-4)),
             env_state=env_state,
             obs=obs,
@@ -188,8 +195,8 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         obs, action, old_log_prob, adv, targets = minibatch
         a_loss, a_grads = jax.value_and_grad(actor_loss)(actor_params, hp, obs, action, old_log_prob, adv)
         c_loss, c_grads = jax.value_and_grad(critic_loss)(critic_params, hp, obs, targets)
-        a_updates, actor_opt = optimizer(hp.actor_lr, hp.max_grad_norm).update(a_grads, actor_opt)
-        c_updates, critic_opt = optimizer(hp.critic_lr, hp.max_grad_norm).update(c_grads, critic_opt)
+        a_updates, actor_opt = optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).update(a_grads, actor_opt)
+        c_updates, critic_opt = optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).update(c_grads, critic_opt)
         carry = (optax.apply_updates(actor_params, a_updates), optax.apply_updates(critic_params, c_updates), actor_opt, critic_opt)
         return carry, jnp.isfinite(a_loss) & jnp.isfinite(c_loss)
 
