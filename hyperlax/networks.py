@@ -3,10 +3,39 @@
 from typing import Sequence
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 ACTIVATIONS = {"tanh": nn.tanh, "relu": nn.relu, "elu": nn.elu, "gelu": nn.gelu, "silu": nn.silu}
+
+
+def orthogonal(gain: float = 1.0):
+    """Orthogonal kernel init (Saxe et al.) by Gram-Schmidt, with matmuls only.
+
+    Same distribution as `flax.linen.initializers.orthogonal`: the Q of a Gaussian matrix whose R has a
+    positive diagonal. flax gets Q from LAPACK's QR, and jaxlib's CPU QR kernel, batched by vmap, waits
+    on its own thread pool for sub-tasks: two such kernels running at once (an actor and a critic layer)
+    can take every pool thread and wait forever. We saw that hang in 4 of 5 runs of the throughput
+    benchmark on a 2-core machine.
+    """
+
+    def init(key, shape, dtype=jnp.float32):
+        rows, cols = shape
+        tall = (max(rows, cols), min(rows, cols))
+        a = jax.random.normal(key, tall, jnp.float32)
+
+        def add_column(j, q):
+            v = a[:, j]
+            for _ in range(2):  # project twice: classical Gram-Schmidt loses orthogonality once
+                v = v - q @ (q.T @ v)
+            return q.at[:, j].set(v / jnp.linalg.norm(v))
+
+        q = jax.lax.fori_loop(0, tall[1], add_column, jnp.zeros(tall, jnp.float32))
+        q = q if rows >= cols else q.T
+        return (gain * q).astype(dtype)
+
+    return init
 
 
 class MLP(nn.Module):
@@ -16,14 +45,12 @@ class MLP(nn.Module):
     activation: str
     out_dim: int
     out_scale: float = 1.0  # orthogonal init gain of the last layer (small for policy heads)
-    # False: PyTorch's default U(+-1/sqrt(fan_in)) kernels, as SB3 and CleanRL use for SAC and DQN. It
-    # needs no QR: jaxlib's CPU QR kernel, vmapped over a batch of wide layers, can deadlock its
-    # thread pool when several run at once.
+    # False: PyTorch's default U(+-1/sqrt(fan_in)) kernels, as SB3 and CleanRL use for SAC and DQN.
     orthogonal: bool = True
 
     def kernel_init(self, gain: float):
         if self.orthogonal:
-            return nn.initializers.orthogonal(gain)
+            return orthogonal(gain)
         return nn.initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
 
     @nn.compact

@@ -1,10 +1,11 @@
+import dataclasses
 import os
 from pathlib import Path
 
 import jax
 import pytest
 
-from hyperlax.runner import BatchPlan, padded_size
+from hyperlax.runner import BatchPlan, padded_size, plan_batches
 
 TESTS = Path(__file__).parent
 TINY_PPO = str(TESTS / "recipes" / "tiny_ppo.py")
@@ -23,6 +24,13 @@ def tiny_ppo():
 def run_batch(runner, samples, name="batch_00000"):
     """Train `samples` as one CPU batch (2-config chunks) through the runner."""
     plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
+    return runner.run_batch(plan)
+
+
+def run_sequentially(runner, sample):
+    """Train `sample` alone, as sequential mode plans it."""
+    settings = dataclasses.replace(runner.settings, sequential=True)
+    [plan] = plan_batches([sample], runner.structure_of, settings, runner.backend)
     return runner.run_batch(plan)
 
 

@@ -7,7 +7,7 @@ from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import make_env
 from hyperlax.recipes import load_recipe
 from hyperlax.runner import Runner, RunSettings, Sample
-from tests.conftest import returns_of, run_batch
+from tests.conftest import returns_of, run_batch, run_sequentially
 
 # Small enough to compile and train in seconds.
 TINY = {
@@ -125,14 +125,13 @@ def make_sample(sample_id, **overrides):
     return Sample(sample_id, values, tiny_flat(**overrides))
 
 
-
-
-def test_a_configuration_gives_identical_returns_in_a_batch_of_2_and_of_4_at_another_position(runner):
+def test_a_configuration_gives_identical_returns_alone_in_a_batch_of_2_and_of_4_at_another_position(runner):
     target = make_sample(7, lr=3e-3, tau=0.5)
     others = [make_sample(i, lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]
     pair = returns_of(run_batch(runner, [others[0], target]), 7)
     four = returns_of(run_batch(runner, [others[1], others[2], target, others[0]]), 7)
-    assert np.array_equal(pair, four)
+    alone = returns_of(run_sequentially(runner, target), 7)
+    assert np.array_equal(pair, four) and np.array_equal(pair, alone)
 
 
 def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):

@@ -1,3 +1,4 @@
+import flax.linen as nn
 import jax
 import numpy as np
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from hyperlax.algos import ppo
 from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import make_env
+from hyperlax.networks import orthogonal
 from hyperlax.recipes import load_recipe
 from tests.conftest import TINY_PPO
 
@@ -39,3 +41,12 @@ def test_running_observation_statistics_match_the_pooled_batches():
     pooled = np.concatenate(batches)
     np.testing.assert_allclose(stats.mean, pooled.mean(0), rtol=1e-4)
     np.testing.assert_allclose(stats.var, pooled.var(0), rtol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(3, 64), (64, 64), (64, 1), (256, 256)])
+def test_gram_schmidt_orthogonal_init_equals_flax_qr_init(shape):
+    key = jax.random.PRNGKey(3)
+    kernel = np.asarray(orthogonal(np.sqrt(2))(key, shape))
+    gram = kernel.T @ kernel if shape[0] >= shape[1] else kernel @ kernel.T
+    np.testing.assert_allclose(gram, 2 * np.eye(len(gram)), atol=1e-5)
+    np.testing.assert_allclose(kernel, nn.initializers.orthogonal(np.sqrt(2))(key, shape), atol=1e-5)
