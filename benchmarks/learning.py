@@ -5,8 +5,8 @@ and write docs/results.md with mean ± std final return, budget, wall time and a
     python benchmarks/learning.py --pairs sac:gymnax.pendulum --num-seeds 3
 
 Each pair's result is kept in docs/curves/<algo>_<env>.json, and docs/results.md is rendered from every
-result there, so pairs can be re-run one at a time. Seeds are trained together in one vmapped program (the runner's seed axis). "Final return" is the mean
-eval return (deterministic policy, 10 episodes) at the last evaluation, per seed.
+result there, so pairs can be re-run one at a time. Seeds are trained together in one vmapped program
+(the runner's seed axis). "Final return" is the mean eval return (deterministic policy, 10 episodes) at the last evaluation, per seed.
 """
 
 import argparse
@@ -101,16 +101,17 @@ def render(out: Path) -> None:
         r = json.loads(path.read_text())
         met = "yes" if r["mean"] >= r["threshold"] else "NO"
         rows.append(f"| {r['algo'].upper()} | {r['env']} | {r['steps']:,} | {r['seeds']} | {r['mean']:.1f} ± {r['std']:.1f} | "
-                    f"≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
+                    f"{', '.join(f'{x:.0f}' for x in r['per_seed'])} | ≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
                     f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |")
     out.write_text("""# Default configurations learn
 
 Each row trains the recipe's default config on several seeds (one vmapped program); final return = mean
 eval return (10 episodes, deterministic policy) at the last of 20 evaluations, mean ± std over seeds.
-Wall time includes the compile. Produced by `benchmarks/learning.py`; each row names its command and machine.
+Wall time includes the compile; some rows ran with other jobs sharing the 2-core CPU, so read wall times as
+upper bounds. Produced by `benchmarks/learning.py`; each row names its command and machine.
 
-| algo | env | env steps | seeds | final return | threshold | met | wall time | learning curve | produced by |
-|---|---|---|---|---|---|---|---|---|---|
+| algo | env | env steps | seeds | final return | per seed | threshold | met | wall time | learning curve | produced by |
+|---|---|---|---|---|---|---|---|---|---|---|
 """ + "\n".join(rows) + "\n\n" + REFERENCES)
 
 
