@@ -5,7 +5,7 @@ Copy this file to make your own search space, then pass its path to `--algo-and-
 The traced defaults are the best trial (rounded) of a 64-trial TPE study of this search space on
 Pendulum-v1 at 200k steps (README, "Measured"); they also solve CartPole-v1. Linear learning-rate
 annealing (`anneal_lr`, as in CleanRL and PureJaxRL) was added after that study: with it the default
-config's 5-seed mean return on Pendulum-v1 at 500k steps went from -470.2 to -193.0 (docs/results.md).
+config's 5-seed mean return on Pendulum-v1 at 500k steps went from -470.2 to -177.2 (docs/results.md).
 """
 
 from hyperlax.space import LogUniform, Uniform
