@@ -192,6 +192,8 @@ BAD_INPUTS = {
                                   "--sampler cmaes optimises one objective"),
     "missing resume dir": (["--resume-from", "{tmp}/nowhere"], "no study.json there"),
     "storage not a url": (["--storage", "not a url"], "--storage is not a database URL"),
+    "dqn on a continuous env": (["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"],
+                                "dqn needs discrete actions but gymnax.pendulum"),
     "unreachable storage with password": (["--storage", "postgresql://hyper:s3cret-pw@127.0.0.1:1/optuna"],
                                           "postgresql://hyper:***@127.0.0.1:1/optuna"),
 }
