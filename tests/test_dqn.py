@@ -1,5 +1,6 @@
 import jax
 import numpy as np
+import optax
 import pytest
 
 from hyperlax.algos import dqn
@@ -93,6 +94,22 @@ def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segme
     assert same(t4, t0)
     for target, online, old in zip(leaves(t8), leaves(p8), leaves(t4)):
         np.testing.assert_allclose(target, 0.5 * online + 0.5 * old, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("learning_starts", [0, 10])
+def test_annealed_learning_rate_reaches_zero_exactly_at_the_last_planned_update(learning_starts):
+    hp = config(anneal_lr=True, learning_starts=learning_starts)
+    train = dqn.make_train(hp, make_env("gymnax.cartpole"), 32, 2, 1)  # 2 segments of 4 iterations of 4 steps
+    segment = jax.jit(train.segment)
+    state = jax.jit(train.init)(hp, jax.random.PRNGKey(0))
+    for _ in range(2):
+        before, (state, _) = state, segment(hp, state)
+    [adam] = [s for s in jax.tree.leaves(state.opt, is_leaf=lambda x: isinstance(x, optax.ScaleByAdamState))
+              if isinstance(s, optax.ScaleByAdamState)]
+    assert int(adam.count) == dqn.planned_updates(hp, 8) == (16 if learning_starts == 0 else 12)
+    assert not same(before.params, state.params)  # the rate was still above 0 in the last planned segment
+    after, _ = segment(hp, state)
+    assert same(after.params, state.params)  # and is 0 past the plan
 
 
 # ---- replay of env transitions ----

@@ -38,6 +38,7 @@ class Config(struct.PyTreeNode):
     gradient_steps: int = structural("gradient updates per update phase")
     target_update_interval: int = structural("env steps between target updates (checked once per iteration)")
     double_q: bool = structural("choose the bootstrap action with the online network, value it with the target")
+    anneal_lr: bool = structural("decay the learning rate linearly to 0 over the run's gradient updates")
     layer_sizes: tuple = structural("hidden layers of the Q network", key=f"{Q_NETWORK}.layer_sizes")
     activation: str = structural("activation of the Q network", key=f"{Q_NETWORK}.activation")
 
@@ -67,14 +68,26 @@ def target_update_due(steps_before, steps_after, interval: int):
     return steps_after // interval > steps_before // interval
 
 
-def optimizer(lr, max_grad_norm):
+def optimizer(lr, max_grad_norm, num_updates: int | None = None):
+    """Adam after a global-norm clip; with `num_updates`, the rate decays linearly to 0 over that many steps."""
+    if num_updates is not None:
+        lr = optax.linear_schedule(lr, 0.0, num_updates)
     return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr))
+
+
+def planned_updates(config: Config, total_iterations: int) -> int:
+    """Gradient updates of a run: `gradient_steps` in every iteration that ends at or past learning_starts."""
+    steps_per_iteration = config.num_envs * config.train_frequency
+    first_updating = max(1, -(-config.learning_starts // steps_per_iteration))
+    return max(1, total_iterations - first_updating + 1) * config.gradient_steps
 
 
 def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
     steps_per_iteration = config.num_envs * config.train_frequency
     iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
     q_network = MLP(config.layer_sizes, config.activation, spec.action_dim, orthogonal=False)
+    # The runner calls `segment` num_evaluations times.
+    schedule_length = planned_updates(config, num_evaluations * iterations_per_segment) if config.anneal_lr else None
 
     def greedy_policy(params):
         return lambda obs: jnp.argmax(q_network.apply(params, obs), axis=-1)
@@ -90,7 +103,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         return State(
             params=params,
             target_params=params,
-            opt=optimizer(hp.lr, hp.max_grad_norm).init(params),
+            opt=optimizer(hp.lr, hp.max_grad_norm, schedule_length).init(params),
             buffer=buffers.init_buffer(transition, config.buffer_size),
             env_state=env_state,
             obs=obs,
@@ -137,7 +150,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             params, opt = carry
             batch = buffers.sample(buffer, key, config.batch_size)
             loss, grads = jax.value_and_grad(td_loss)(params, state.target_params, hp, batch)
-            updates, opt = optimizer(hp.lr, hp.max_grad_norm).update(grads, opt, params)
+            updates, opt = optimizer(hp.lr, hp.max_grad_norm, schedule_length).update(grads, opt, params)
             return (optax.apply_updates(params, updates), opt), jnp.isfinite(loss)
 
         def updates(carry):
