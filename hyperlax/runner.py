@@ -170,10 +170,16 @@ class Runner:
         self._programs[cache_key] = (init, segment, train.steps_per_segment)
         return self._programs[cache_key], seconds
 
-    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None) -> BatchResult:
-        """Train one batch; out of memory splits it in half and retries each half."""
+    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None, should_stop: Callable | None = None) -> BatchResult:
+        """Train one batch; out of memory splits it in half and retries each half.
+
+        `should_stop(sample, evaluation, mean_return)`, when given, is asked after every evaluation
+        (1-based) of every sample still training; True stops that sample there (status "pruned"; its
+        metrics use the curve up to that evaluation). A chunk whose samples are all stopped is not run
+        any more, so on CPU stopping saves compute; the evaluations it skipped are NaN in `returns`.
+        """
         try:
-            return self._run(plan, on_segment)
+            return self._run(plan, on_segment, should_stop)
         except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
             if not is_out_of_memory(exc) or len(plan.samples) == 1:
                 raise
@@ -181,12 +187,12 @@ class Runner:
             log.warning("%s: out of memory with %d configs, retrying as two batches of %d and %d", plan.name, len(plan.samples), half, len(plan.samples) - half)
             parts = [
                 self.run_batch(BatchPlan(plan.name, part, plan.structural_key, padded_size(len(part), len(part), self.backend),
-                                         chunk_width(len(part), self.backend)), on_segment)
+                                         chunk_width(len(part), self.backend)), on_segment, should_stop)
                 for part in (plan.samples[:half], plan.samples[half:])
             ]
             return merge_results(parts)
 
-    def _run(self, plan: BatchPlan, on_segment: Callable | None) -> BatchResult:
+    def _run(self, plan: BatchPlan, on_segment: Callable | None, should_stop: Callable | None) -> BatchResult:
         s = self.settings
         n, width = len(plan.samples), plan.chunk_width
         # Padding repeats the first configuration with its own keys; its results are discarded.
@@ -195,25 +201,55 @@ class Runner:
         hps = [stack_configs([self.make_config(sample) for sample in chunk]) for chunk in chunks]
         keys = [np.stack([config_keys(s.seed, sample.sample_id, s.num_seeds) for sample in chunk]) for chunk in chunks]
         (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
+        eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
         start = time.perf_counter()
         states = [init(hp, key) for hp, key in zip(hps, keys)]
         returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
+        stopped_at = {}  # sample index -> (evaluations done, its finite flags then)
+        running = [True] * len(chunks)
+        trained_segments = 0  # segments run by real (not padded) samples, pruned ones whose chunk still ran included
         for k in range(s.num_evaluations):
-            # Dispatch every chunk before reading any result, so chunks overlap on the device.
-            outputs = [segment(hp, state) for hp, state in zip(hps, states)]
-            states = [state for state, _ in outputs]
-            returns.append(np.concatenate([np.asarray(out.eval_returns) for _, out in outputs]))
-            finite &= np.concatenate([np.asarray(out.finite) for _, out in outputs])
+            if any(running):
+                returns.append(self._evaluate_running(segment, hps, states, running, finite, width))
+                trained_segments += sum(min(width, n - c * width) for c in range(len(chunks)) if running[c])
+            else:  # every sample stopped: the rest of the curve was never trained
+                returns.append(np.full_like(returns[-1], np.nan))
+            if should_stop is not None and k + 1 < s.num_evaluations:
+                for i, sample in enumerate(plan.samples):
+                    if i not in stopped_at and should_stop(sample, k + 1, float(np.mean(returns[-1][i]))):
+                        stopped_at[i] = (k + 1, finite[i].copy())
+                running = [any(i < n and i not in stopped_at for i in range(c * width, (c + 1) * width)) for c in range(len(chunks))]
             if on_segment is not None:
                 on_segment(plan, k + 1, s.num_evaluations)
         wall = time.perf_counter() - start
         returns = np.stack(returns, axis=2)[:n]  # [config, seed, evaluation, episode]
-        eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
-        rows = [self._row(sample, returns[i], eval_steps, bool(finite[i].all())) for i, sample in enumerate(plan.samples)]
-        steps_per_second = n * s.num_seeds * eval_steps[-1] / wall
+        rows = []
+        for i, sample in enumerate(plan.samples):
+            if i in stopped_at:
+                done, finite_then = stopped_at[i]
+                row = self._row(sample, returns[i][:, :done], eval_steps[:done], bool(finite_then.all()))
+                if row["status"] == "ok":
+                    row.update(status="pruned", reason=f"pruned after {int(eval_steps[done - 1])} env steps")
+            else:
+                row = self._row(sample, returns[i], eval_steps, bool(finite[i].all()))
+            rows.append(row)
+        steps_per_second = s.num_seeds * trained_segments * steps_per_segment / wall
         for row in rows:
             row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)
         return BatchResult(rows, returns, eval_steps, compile_seconds, wall, steps_per_second)
+
+    @staticmethod
+    def _evaluate_running(segment, hps, states, running, finite, width) -> np.ndarray:
+        """One segment of every running chunk (updating `states` and `finite` in place); their eval returns,
+        NaN for chunks that no longer run."""
+        # Dispatch every running chunk before reading any result, so chunks overlap on the device.
+        outputs = {c: segment(hps[c], states[c]) for c in range(len(states)) if running[c]}
+        for c, (state, out) in outputs.items():
+            states[c] = state
+            finite[c * width : (c + 1) * width] &= np.asarray(out.finite)
+        shape = np.shape(next(iter(outputs.values()))[1].eval_returns)
+        return np.concatenate([np.asarray(outputs[c][1].eval_returns) if c in outputs else np.full(shape, np.nan, np.float32)
+                               for c in range(len(states))])
 
     def _row(self, sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool) -> dict:
         row = {"sample_id": sample.sample_id, "status": "ok", "reason": ""}

@@ -120,7 +120,7 @@ def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, 
         for plan in pending:
             result = runner.run_batch(plan, progress.on_segment)
             write_batch(samples_dir / plan.name, plan, result)
-            progress.batch_done(result, len(plan.samples) * s.num_seeds * float(result.eval_steps[-1]))
+            progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
             if on_batch is not None:
                 on_batch(plan, result)
             log.info("%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s", plan.name, len(plan.samples),

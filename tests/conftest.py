@@ -21,10 +21,10 @@ def tiny_ppo():
     return TINY_PPO
 
 
-def run_batch(runner, samples, name="batch_00000"):
+def run_batch(runner, samples, name="batch_00000", should_stop=None):
     """Train `samples` as one CPU batch (2-config chunks) through the runner."""
     plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(len(samples), len(samples), "cpu"), 2)
-    return runner.run_batch(plan)
+    return runner.run_batch(plan, should_stop=should_stop)
 
 
 def run_sequentially(runner, sample):

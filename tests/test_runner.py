@@ -3,6 +3,7 @@ import pytest
 
 from hyperlax.envs import make_env
 from hyperlax.errors import InputError
+from hyperlax.metrics import compute_metrics
 from hyperlax.recipes import load_recipe
 from hyperlax.runner import CPU_CHUNK, Runner, RunSettings, Sample, padded_size, plan_batches
 from tests.conftest import returns_of, run_batch
@@ -119,6 +120,34 @@ def test_a_diverging_configuration_fails_alone(tiny):
     assert np.isfinite(result.rows[0]["final_performance"])
 
 
+def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unchanged(tiny):
+    make_sample, make_runner = tiny
+    runner = make_runner(total_timesteps=128, num_evaluations=4)  # evaluations after 32, 64, 96, 128 steps
+    samples = [make_sample(i, actor_lr=1e-3 * (i + 1)) for i in range(4)]  # chunks [0, 1] and [2, 3]
+    full = run_batch(runner, samples)
+    stops, asked = {(2, 1), (3, 2), (0, 2)}, []
+
+    def should_stop(sample, evaluation, mean_return):
+        asked.append((sample.sample_id, evaluation))
+        assert mean_return == pytest.approx(float(full.returns[sample.sample_id, :, evaluation - 1].mean()))
+        return (sample.sample_id, evaluation) in stops
+
+    result = run_batch(runner, samples, should_stop=should_stop)
+    # asked while a sample trains, never at the last evaluation (a sample that reaches it completes)
+    assert asked == [(0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (1, 2), (3, 2), (1, 3)]
+    assert [row["status"] for row in result.rows] == ["pruned", "ok", "pruned", "pruned"]
+    assert result.rows[0]["reason"] == "pruned after 64 env steps"
+    timing = ("env_steps_per_second", "compile_seconds")
+    assert {k: v for k, v in result.rows[1].items() if k not in timing} == {k: v for k, v in full.rows[1].items() if k not in timing}
+    truncated = compute_metrics(full.returns[2][:, :1], full.eval_steps[:1], runner.spec.return_range)
+    assert result.rows[2]["final_performance"] == truncated["final_performance"]
+    # chunk [2, 3] stopped after its last sample did, at evaluation 2: never run again
+    assert np.array_equal(result.returns[2:, :, :2], full.returns[2:, :, :2]) and np.isnan(result.returns[2:, :, 2:]).all()
+    assert np.array_equal(result.returns[:2], full.returns[:2])  # chunk [0, 1] ran to the end for sample 1
+    # env steps trained: chunk [0, 1] all 4 segments, chunk [2, 3] 2 segments; 2 seeds each
+    assert result.env_steps_per_second * result.wall_seconds == pytest.approx(2 * (2 * 128 + 2 * 64))
+
+
 def test_metrics_and_throughput_are_reported_per_configuration(tiny):
     make_sample, make_runner = tiny
     result = run_batch(make_runner(), [make_sample(0)])
@@ -146,11 +175,11 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
     expected = run_batch(runner, samples)
     real_run, attempts = Runner._run, []
 
-    def run_with_small_memory(self, plan, on_segment):
+    def run_with_small_memory(self, plan, on_segment, should_stop):
         attempts.append(len(plan.samples))
         if len(plan.samples) > 2:  # what XLA raises when the device runs out of memory
             raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 1.00GiB")
-        return real_run(self, plan, on_segment)
+        return real_run(self, plan, on_segment, should_stop)
 
     monkeypatch.setattr(Runner, "_run", run_with_small_memory)
     result = run_batch(runner, samples)
@@ -162,7 +191,7 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
 def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
     make_sample, make_runner = tiny
 
-    def broken(self, plan, on_segment):
+    def broken(self, plan, on_segment, should_stop):
         raise RuntimeError("INTERNAL: something else")
 
     monkeypatch.setattr(Runner, "_run", broken)
