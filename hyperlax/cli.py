@@ -78,6 +78,8 @@ def build_parser() -> ArgumentParser:
     search.add_argument("--objective-directions", nargs="+", metavar="DIRECTION",
                         help="maximize or minimize, one per objective (default maximize)")
     search.add_argument("--sampler", help="tpe (default, one objective), nsgaii (default, several), nsgaiii, random, cmaes, gp, qmc")
+    search.add_argument("--pruner", help="none (default), median, halving or hyperband: stop trials whose eval return falls behind "
+                                         "at an evaluation; one return objective only")
     search.add_argument("--optuna-study-batch-size", type=positive_int, help="trials asked at once and trained as one super-batch (default 8)")
     search.add_argument("--runner-hparam-batch-size", type=positive_int, help="configurations per compiled batch within a super-batch (default 8)")
     search.add_argument("--storage", help="Optuna storage URL, e.g. postgresql://user:password@host/db for several workers "

@@ -87,6 +87,16 @@ SAMPLERS = {
                        seed_per_trial=False),
 }
 DRIVER_EXTRAS = {"postgresql": "pip install 'hyperlax[postgres]'"}
+# Pruners, as rl-baselines3-zoo sets them up, over the trial's evaluations (intermediate value at step k =
+# mean eval return at evaluation k). Argument: the number of evaluations per trial.
+PRUNERS = {
+    "none": lambda evaluations: optuna.pruners.NopPruner(),
+    "median": lambda evaluations: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=evaluations // 3),
+    "halving": lambda evaluations: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4),
+    "hyperband": lambda evaluations: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=evaluations, reduction_factor=3),
+}
+# Objectives that the eval return at an evaluation forecasts; a pruner compares those returns.
+RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")
 
 
 @dataclass
@@ -98,6 +108,7 @@ class SearchArgs:
     objective_names: list | None = None
     objective_directions: list | None = None
     sampler: str | None = None
+    pruner: str | None = None
     optuna_study_batch_size: int | None = None
     runner_hparam_batch_size: int | None = None
     total_timesteps: int | None = None
@@ -112,7 +123,7 @@ class SearchArgs:
 
 
 DEFAULTS = {"algo_and_network_config": "ppo_mlp", "env_config": "gymnax.pendulum", "n_trials": 16,
-            "objective_names": ["final_performance"], "optuna_study_batch_size": 8, "runner_hparam_batch_size": 8,
+            "objective_names": ["final_performance"], "pruner": "none", "optuna_study_batch_size": 8, "runner_hparam_batch_size": 8,
             "num_seeds": 2, "seed": 0, "heartbeat_interval": 10}
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
 # budget capped here, so the default study (16 trials of ppo_mlp) takes about a minute on a laptop CPU.
@@ -180,6 +191,18 @@ def check_sampler(name: str, num_objectives: int) -> None:
         raise InputError(f"--sampler {name} needs the {spec.needs} package: {spec.install}")
 
 
+def check_pruner(name: str, objective_names: list) -> None:
+    if name not in PRUNERS:
+        raise InputError(f"unknown pruner '{name}'; valid: {', '.join(PRUNERS)}")
+    if name == "none":
+        return
+    if len(objective_names) > 1:
+        raise InputError(f"--pruner {name}: Optuna prunes single-objective studies only, {len(objective_names)} objectives given; use --pruner none")
+    if objective_names[0] not in RETURN_OBJECTIVES:
+        raise InputError(f"--pruner {name} compares eval returns, which do not forecast {objective_names[0]}; "
+                         f"use it with {', '.join(RETURN_OBJECTIVES)}, or --pruner none")
+
+
 def split_names(values: list | None) -> list | None:
     """`a b`, `a,b` and `a, b` all name the same list."""
     return None if values is None else [v for item in values for v in str(item).split(",") if v.strip()]
@@ -227,6 +250,7 @@ def resolve_args(args: SearchArgs):
     if resolved.seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {resolved.seed}")
     check_sampler(resolved.sampler, len(resolved.objective_names))
+    check_pruner(resolved.pruner or "none", resolved.objective_names)
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
     if resolved.storage is not None and "storage" not in given:
@@ -337,7 +361,7 @@ def rdb_storage(url: str, heartbeat_interval: int, attempts: int = 3):
             time.sleep(1 + attempt)
 
 
-def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
+def open_study(url: str, args: SearchArgs, sampler, pruner, study_record: dict):
     """Create or load the study (with heartbeats) and check it asks what this command asks."""
     interval = args.heartbeat_interval
     try:
@@ -345,7 +369,7 @@ def open_study(url: str, args: SearchArgs, sampler, study_record: dict):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = rdb_storage(url, interval)
             study = optuna.create_study(storage=storage, study_name=args.study_name, sampler=sampler,
-                                        directions=args.objective_directions, load_if_exists=True)
+                                        pruner=pruner, directions=args.objective_directions, load_if_exists=True)
             stored_names = study.metric_names
             directions = [d.name.lower() for d in study.directions]
             if stored_names is None:
@@ -540,7 +564,17 @@ class Search:
         self.progress.set_total_batches(self.progress.done_batches + len(plans) + batches_after)
         exec_dir = claim_exec_dir(self.study_dir)
         run_plans(self.runner, plans, exec_dir / "samples", self.console, progress=self.progress,
-                  on_batch=lambda plan, result: self.tell(plan, result, exec_dir / "samples" / plan.name))
+                  on_batch=lambda plan, result: self.tell(plan, result, exec_dir / "samples" / plan.name),
+                  should_stop=self.should_stop if len(self.args.objective_names) == 1 else None)
+
+    def should_stop(self, sample, evaluation: int, mean_return: float) -> bool:
+        """Report a trial's eval return at an evaluation (Optuna's intermediate value at that step) and ask
+        the study's pruner; a single-objective study only, as Optuna prunes no other."""
+        trial, _ = self.asked[sample.sample_id]
+        if not math.isfinite(mean_return):
+            return False  # a diverged trial fails on its own at the end of its batch
+        trial.report(mean_return, evaluation)
+        return trial.should_prune()
 
     def tell(self, plan, result, batch_dir: Path) -> None:
         for row in result.rows:
@@ -551,10 +585,12 @@ class Search:
             complete = row["status"] == "ok" and all(v is not None and math.isfinite(v) for v in values)
             if row["status"] == "ok" and not complete:
                 attrs["reason"] = "an objective is not finite"
+            state = TrialState.PRUNED if row["status"] == "pruned" else TrialState.COMPLETE if complete else TrialState.FAIL
             try:
                 for key, value in attrs.items():
                     self.storage.set_trial_user_attr(trial._trial_id, key, value)
-                self.study.tell(trial, values if complete else None, state=TrialState.COMPLETE if complete else TrialState.FAIL)
+                # A pruned trial's value is its last reported intermediate value (Optuna's rule).
+                self.study.tell(trial, values if complete else None, state=state)
             except optuna.exceptions.UpdateFinishedTrialError:
                 log.warning("trial %d was failed by another worker that saw no heartbeat from this one; its result stays in %s",
                             trial.number, batch_dir)
@@ -608,7 +644,8 @@ def search(args: SearchArgs, console: Console) -> Path:
     url = connect_url(study_dir, args.storage)
     if args.storage is None:  # the SQLite file lives in the study directory
         study_dir.mkdir(parents=True, exist_ok=True)
-    study, storage = open_study(url, args, sampler, study_record)
+    pruner = PRUNERS[args.pruner or "none"](settings.num_evaluations)
+    study, storage = open_study(url, args, sampler, pruner, study_record)
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     write_json_atomic(study_dir / STUDY_FILE, {
         "args": {**asdict(args), "total_timesteps": settings.total_timesteps, "num_evaluations": settings.num_evaluations,
@@ -619,7 +656,7 @@ def search(args: SearchArgs, console: Console) -> Path:
     })
     objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions))
     console.print(f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of {recipe.name} "
-                  f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, {objectives}; super-batches of "
+                  f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner or 'none'}, {objectives}; super-batches of "
                   f"{args.optuna_study_batch_size}, runner batches of {args.runner_hparam_batch_size}, {settings.num_seeds} seeds, "
                   f"{settings.total_timesteps} env steps each -> {mask_url(url)}")
     start = time.perf_counter()
@@ -727,7 +764,9 @@ def write_plots(study, plots_dir: Path) -> list:
         "contour": lambda i: vis.plot_contour(study, target=target(i), target_name=names[i]),
     }
     pages = {name: lambda plot=plot: [plot(i) for i in range(len(names))] for name, plot in plots.items()}
-    if not single:
+    if single:  # every trial's eval return at each evaluation (Optuna's intermediate values)
+        pages["intermediate_values"] = lambda: [vis.plot_intermediate_values(study)]
+    else:
         pages["pareto_front"] = lambda: [vis.plot_pareto_front(study, target_names=names)]
     written = []
     with warnings.catch_warnings():

@@ -97,11 +97,12 @@ def run_settings(recipe: Recipe, args, *, hparam_batch_size: int, sequential: bo
 
 
 def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches",
-              progress: BatchProgress | None = None, on_batch: Callable | None = None) -> None:
+              progress: BatchProgress | None = None, on_batch: Callable | None = None,
+              should_stop: Callable | None = None) -> None:
     """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
 
     `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
-    each batch is written.
+    each batch is written; `should_stop` goes to the runner (pruning).
     """
     pending = []
     for plan in plans:
@@ -118,7 +119,7 @@ def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, 
     s = runner.settings
     with nullcontext(progress) if progress is not None else BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
         for plan in pending:
-            result = runner.run_batch(plan, progress.on_segment)
+            result = runner.run_batch(plan, progress.on_segment, should_stop)
             write_batch(samples_dir / plan.name, plan, result)
             progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
             if on_batch is not None:

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
@@ -14,7 +15,7 @@ from optuna.trial import TrialState
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
 from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
-from hyperlax.search import (SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
+from hyperlax.search import (PRUNERS, SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
                              was_trained)
 from tests.conftest import TINY_PPO
 
@@ -194,6 +195,10 @@ BAD_INPUTS = {
     "storage not a url": (["--storage", "not a url"], "--storage is not a database URL"),
     "dqn on a continuous env": (["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"],
                                 "dqn needs discrete actions but gymnax.pendulum"),
+    "unknown pruner": (["--pruner", "asha"], "unknown pruner 'asha'; valid: none, median, halving, hyperband"),
+    "pruner with two objectives": (["--pruner", "median", "--objective-names", "final_performance", "peak_performance"],
+                                   "Optuna prunes single-objective studies only"),
+    "pruner with stability": (["--pruner", "median", "--objective-names", "stability_score"], "do not forecast stability_score"),
     "unreachable storage with password": (["--storage", "postgresql://hyper:s3cret-pw@127.0.0.1:1/optuna"],
                                           "postgresql://hyper:***@127.0.0.1:1/optuna"),
 }
@@ -262,3 +267,42 @@ def test_a_worker_with_other_settings_cannot_join_a_stored_study(single, tmp_pat
                             "--output-root", str(tmp_path / "other"), "--total-timesteps", "128"], capsys)
     assert code == 2 and "was started with other total_timesteps" in err
     assert not (tmp_path / "other").exists()
+
+
+# ---- pruning ----
+
+
+def test_every_trial_reports_its_eval_return_at_each_evaluation_before_the_last(single):
+    for trial in load(single, "single").get_trials():
+        curves = np.load(single / trial.user_attrs["batch_dir"] / "curves.npz")
+        index = [int(i) for i in curves["sample_ids"]].index(trial.number)
+        assert trial.intermediate_values == {1: pytest.approx(float(curves["returns"][index, :, 0].mean()))}
+
+
+@pytest.mark.parametrize("name", PRUNERS)
+def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
+    code, _, _ = run_cli([*SEARCH, "--study-name", name, "--n-trials", "4", "--pruner", name, "--optuna-study-batch-size", "2",
+                          "--num-evaluations", "4", "--output-root", str(tmp_path)])
+    assert code == 0
+    trials = load(study_dir_of(tmp_path), name).get_trials()
+    assert len(trials) == 4 and all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    for trial in trials:  # reported at evaluations 1, 2, ... up to where it stopped (a complete one: all but the last)
+        steps = sorted(trial.intermediate_values)
+        assert steps == list(range(1, len(steps) + 1))
+        assert len(steps) == 3 if trial.state == TrialState.COMPLETE else 1 <= len(steps) <= 3
+
+
+def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermediate_value(tmp_path, monkeypatch):
+    # A real Optuna pruner that prunes every reported value below 1e9, i.e. every trial at its first evaluation.
+    monkeypatch.setitem(PRUNERS, "median", lambda evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
+    code, _, _ = run_cli([*SEARCH, "--study-name", "p", "--n-trials", "4", "--pruner", "median", "--output-root", str(tmp_path)])
+    assert code == 0
+    study_dir = study_dir_of(tmp_path)
+    trials = load(study_dir, "p").get_trials()
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 4  # pruned trials count toward --n-trials
+    for trial in trials:
+        assert trial.value == trial.intermediate_values[1]
+        assert trial.user_attrs["reason"] == "pruned after 32 env steps"
+        curves = np.load(study_dir / trial.user_attrs["batch_dir"] / "curves.npz")
+        index = [int(i) for i in curves["sample_ids"]].index(trial.number)
+        assert np.isfinite(curves["returns"][index, :, 0]).all() and np.isnan(curves["returns"][index, :, 1]).all()  # never trained
