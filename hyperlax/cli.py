@@ -50,6 +50,8 @@ def add_common_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output-root", default="hyperlax_runs", help="results go to <output-root>/<recipe>/<env>/ (default hyperlax_runs)")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
     p.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
+    p.add_argument("--spec", metavar="FILE.yaml", help="YAML file of flag values, keyed by flag name without dashes "
+                                                       "(n_trials: 64, or n-trials: 64); flags given on the command line override it")
 
 
 def build_parser() -> ArgumentParser:
@@ -177,10 +179,78 @@ def run_study_command(args, console) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
+    """The flags a YAML spec file holds, as command-line tokens of `parser` (a subcommand's)."""
+    import yaml
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InputError(f"--spec {path}: cannot read it ({exc.strerror})") from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"--spec {path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if spec is None:
+        return []
+    if not isinstance(spec, dict):
+        raise InputError(f"--spec {path}: expected a mapping of flag names to values, got a {type(spec).__name__}")
+    actions = {a.option_strings[0][2:]: a for a in parser._actions if a.option_strings and a.option_strings[0].startswith("--")}
+    actions.pop("help", None), actions.pop("spec", None)
+    tokens = []
+    for key, value in spec.items():
+        name = str(key).replace("_", "-")
+        if name not in actions:
+            raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
+        action = actions[name]
+        if isinstance(action, argparse._StoreTrueAction):
+            if not isinstance(value, bool):
+                raise InputError(f"--spec {path}: {key} must be true or false, got {value!r}")
+            tokens += [f"--{name}"] if value else []
+        elif isinstance(value, list):
+            if action.nargs not in ("+", "*"):
+                raise InputError(f"--spec {path}: {key} takes one value, got a list")
+            tokens += [f"--{name}", *map(str, value)]
+        elif isinstance(value, dict) or value is None:
+            raise InputError(f"--spec {path}: {key} needs a value, got {value!r}")
+        else:
+            tokens += [f"--{name}", str(value)]
+    return tokens
+
+
+def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
+    """argv with `--spec FILE` replaced by the file's flags, put first so that the command line overrides them."""
+    if not argv or argv[0] not in ("sweep-hp-samples", "optuna-hp-search"):
+        return argv
+    rest, path = list(argv[1:]), None
+    for i, token in enumerate(rest):
+        if token == "--spec" and i + 1 < len(rest):
+            path = rest[i + 1]
+            del rest[i : i + 2]
+            break
+        if token.startswith("--spec="):
+            path = token.split("=", 1)[1]
+            del rest[i]
+            break
+    if path is None:
+        return argv
+    subparser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[argv[0]]
+    return [argv[0], *spec_flags(subparser, path), *rest]
+
+
 def main(argv=None) -> int:
     from rich.console import Console
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        argv = expand_spec(parser, argv)
+    except InputError as exc:
+        print(f"hyperlax: error: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     console = Console(stderr=False)
     try:
         setup(args)

@@ -306,3 +306,54 @@ def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermed
         curves = np.load(study_dir / trial.user_attrs["batch_dir"] / "curves.npz")
         index = [int(i) for i in curves["sample_ids"]].index(trial.number)
         assert np.isfinite(curves["returns"][index, :, 0]).all() and np.isnan(curves["returns"][index, :, 1]).all()  # never trained
+
+
+# ---- YAML study specs ----
+
+
+def test_a_yaml_spec_sets_the_flags_and_the_command_line_overrides_it(tmp_path):
+    spec = tmp_path / "study.yaml"
+    spec.write_text(f"algo_and_network_config: {TINY_PPO}\nenv-config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
+                    f"eval_episodes: 2\nnum_seeds: 2\nstudy_name: from_spec\nn_trials: 4\noptuna_study_batch_size: 4\n"
+                    f"runner_hparam_batch_size: 4\nobjective_names: [final_performance, peak_performance]\n"
+                    f"no_compile_cache: false\noutput_root: {tmp_path / 'out'}\n")
+    code, _, _ = run_cli(["optuna-hp-search", "--spec", str(spec), "--n-trials", "2", "--objective-names", "final_performance"])
+    assert code == 0
+    study_dir = study_dir_of(tmp_path / "out")
+    args = json.loads((study_dir / "study.json").read_text())["args"]
+    assert (args["study_name"], args["n_trials"], args["objective_names"]) == ("from_spec", 2, ["final_performance"])
+    assert len(load(study_dir, "from_spec").get_trials()) == 2
+
+
+def test_the_example_spec_names_only_real_flags():
+    from hyperlax.cli import build_parser, expand_spec
+
+    parser = build_parser()
+    argv = expand_spec(parser, ["optuna-hp-search", "--spec", str(Path(__file__).parent.parent / "examples" / "pendulum_study.yaml")])
+    args = parser.parse_args(argv)
+    assert (args.n_trials, args.pruner, args.objective_names, args.total_timesteps) == (64, "median", ["final_performance"], 200000)
+
+
+BAD_SPECS = {
+    "not yaml": ("n_trials: [1\n", "not valid YAML at line 2"),
+    "not a mapping": ("- n_trials\n", "expected a mapping of flag names to values, got a list"),
+    "unknown key": ("trials: 3\n", "unknown key 'trials'; valid: algo-and-network-config"),
+    "list for one value": ("n_trials: [1, 2]\n", "n_trials takes one value, got a list"),
+    "bad value": ("n_trials: -1\n", "must be a positive integer, got -1"),
+    "flag that is not true or false": ("no_compile_cache: maybe\n", "no_compile_cache must be true or false"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SPECS)
+def test_a_bad_spec_is_one_line_exit_2_and_creates_nothing(case, tmp_path, capsys):
+    text, message = BAD_SPECS[case]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    code, _, err = run_cli([*SEARCH, "--spec", str(spec), "--output-root", str(tmp_path / "out")], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [spec]
+
+
+def test_a_missing_spec_file_is_an_input_error(tmp_path, capsys):
+    code, _, err = run_cli([*SEARCH, "--spec", str(tmp_path / "none.yaml"), "--output-root", str(tmp_path / "out")], capsys)
+    assert code == 2 and "cannot read it" in err and list(tmp_path.iterdir()) == []

@@ -131,3 +131,12 @@ def test_show_recipe_lists_every_hyperparameter_with_its_kind_and_distribution(c
     assert "| `algorithm.hyperparam.actor_lr` | traced | `0.0006` | `LogUniform(domain=(0.0001, 0.01))` |" in out
     assert "| `algorithm.hyperparam.num_envs` | structural | `2` |  |" in out
     assert "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | `Categorical(values=[[8], [4, 4]])`" in out
+
+
+def test_a_yaml_spec_drives_a_sweep_and_the_command_line_overrides_it(tmp_path):
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"algo_and_network_config: {TINY_PPO}\nenv_config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
+                    f"eval_episodes: 2\nnum_seeds: 2\nnum_samples: 5\nhparam_batch_size: 2\nsequential: false\n")
+    assert main(["sweep-hp-samples", "--spec", str(spec), "--num-samples", "2", "--output-root", str(tmp_path / "out")]) == 0
+    rows = results(tmp_path / "out" / "tiny_ppo" / "gymnax_cartpole")
+    assert sorted(rows) == ["0", "1"]
