@@ -6,7 +6,8 @@ and write docs/results.md with mean ± std final return, budget, wall time and a
 
 Each pair's result is kept in docs/curves/<algo>_<env>.json, and docs/results.md is rendered from every
 result there, so pairs can be re-run one at a time. Seeds are trained together in one vmapped program
-(the runner's seed axis). "Final return" is the mean eval return (deterministic policy, 10 episodes) at the last evaluation, per seed.
+(the runner's seed axis). "Final return" is the mean eval return (deterministic policy, 10 episodes) at the
+last evaluation, per seed.
 """
 
 import argparse

@@ -16,8 +16,8 @@ def orthogonal(gain: float = 1.0):
     Same distribution as `flax.linen.initializers.orthogonal`: the Q of a Gaussian matrix whose R has a
     positive diagonal. flax gets Q from LAPACK's QR, and jaxlib's CPU QR kernel, batched by vmap, waits
     on its own thread pool for sub-tasks: two such kernels running at once (an actor and a critic layer)
-    can take every pool thread and wait forever. We saw that hang in 4 of 5 runs of the throughput
-    benchmark on a 2-core machine.
+    can take every pool thread and wait forever. With flax's init, 5 of 7 runs of the throughput
+    benchmark on a 2-core machine hung; with this one, none of the runs since.
     """
 
     def init(key, shape, dtype=jnp.float32):

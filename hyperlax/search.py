@@ -123,7 +123,7 @@ class SearchArgs:
 
 
 DEFAULTS = {"algo_and_network_config": "ppo_mlp", "env_config": "gymnax.pendulum", "n_trials": 16,
-            "objective_names": ["final_performance"], "pruner": "none", "optuna_study_batch_size": 8, "runner_hparam_batch_size": 8,
+            "objective_names": ["final_performance"], "optuna_study_batch_size": 8, "runner_hparam_batch_size": 8,
             "num_seeds": 2, "seed": 0, "heartbeat_interval": 10}
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
 # budget capped here, so the default study (16 trials of ppo_mlp) takes about a minute on a laptop CPU.
@@ -241,6 +241,7 @@ def resolve_args(args: SearchArgs):
                                              MAX_DEFAULT_TIMESTEPS))
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
+    merged.setdefault("pruner", "none")
     resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
     resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
     check_objectives(resolved.objective_names, resolved.objective_directions)
@@ -250,7 +251,7 @@ def resolve_args(args: SearchArgs):
     if resolved.seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {resolved.seed}")
     check_sampler(resolved.sampler, len(resolved.objective_names))
-    check_pruner(resolved.pruner or "none", resolved.objective_names)
+    check_pruner(resolved.pruner, resolved.objective_names)
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
     if resolved.storage is not None and "storage" not in given:
@@ -644,7 +645,7 @@ def search(args: SearchArgs, console: Console) -> Path:
     url = connect_url(study_dir, args.storage)
     if args.storage is None:  # the SQLite file lives in the study directory
         study_dir.mkdir(parents=True, exist_ok=True)
-    pruner = PRUNERS[args.pruner or "none"](settings.num_evaluations)
+    pruner = PRUNERS[args.pruner](settings.num_evaluations)
     study, storage = open_study(url, args, sampler, pruner, study_record)
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     write_json_atomic(study_dir / STUDY_FILE, {
@@ -656,7 +657,7 @@ def search(args: SearchArgs, console: Console) -> Path:
     })
     objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions))
     console.print(f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of {recipe.name} "
-                  f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner or 'none'}, {objectives}; super-batches of "
+                  f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, {objectives}; super-batches of "
                   f"{args.optuna_study_batch_size}, runner batches of {args.runner_hparam_batch_size}, {settings.num_seeds} seeds, "
                   f"{settings.total_timesteps} env steps each -> {mask_url(url)}")
     start = time.perf_counter()

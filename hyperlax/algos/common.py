@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from flax import struct
 
 
@@ -54,6 +55,13 @@ def structural_key(config) -> tuple:
 def stack_configs(configs: list) -> Any:
     """Stack configs with one structural key into one Config whose traced leaves have a leading axis."""
     return jax.tree.map(lambda *leaves: np.stack(leaves), *configs)
+
+
+def clipped_adam(lr, max_grad_norm, num_updates: int | None = None, eps: float = 1e-8):
+    """Adam after a global-norm clip; with `num_updates`, the rate decays linearly to 0 over that many steps."""
+    if num_updates is not None:
+        lr = optax.linear_schedule(lr, 0.0, num_updates)
+    return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr, eps=eps))
 
 
 def tree_is_finite(tree) -> jax.Array:

@@ -12,7 +12,7 @@ import optax
 from flax import struct
 
 from hyperlax import buffers
-from hyperlax.algos.common import SegmentOutput, Train, structural, traced, tree_is_finite
+from hyperlax.algos.common import SegmentOutput, Train, clipped_adam, structural, traced, tree_is_finite
 from hyperlax.envs import EnvSpec, evaluate
 from hyperlax.networks import MLP
 
@@ -68,13 +68,6 @@ def target_update_due(steps_before, steps_after, interval: int):
     return steps_after // interval > steps_before // interval
 
 
-def optimizer(lr, max_grad_norm, num_updates: int | None = None):
-    """Adam after a global-norm clip; with `num_updates`, the rate decays linearly to 0 over that many steps."""
-    if num_updates is not None:
-        lr = optax.linear_schedule(lr, 0.0, num_updates)
-    return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr))
-
-
 def planned_updates(config: Config, total_iterations: int) -> int:
     """Gradient updates of a run: `gradient_steps` in every iteration that ends at or past learning_starts."""
     steps_per_iteration = config.num_envs * config.train_frequency
@@ -103,7 +96,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         return State(
             params=params,
             target_params=params,
-            opt=optimizer(hp.lr, hp.max_grad_norm, schedule_length).init(params),
+            opt=clipped_adam(hp.lr, hp.max_grad_norm, schedule_length).init(params),
             buffer=buffers.init_buffer(transition, config.buffer_size),
             env_state=env_state,
             obs=obs,
@@ -150,7 +143,7 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             params, opt = carry
             batch = buffers.sample(buffer, key, config.batch_size)
             loss, grads = jax.value_and_grad(td_loss)(params, state.target_params, hp, batch)
-            updates, opt = optimizer(hp.lr, hp.max_grad_norm, schedule_length).update(grads, opt, params)
+            updates, opt = clipped_adam(hp.lr, hp.max_grad_norm, schedule_length).update(grads, opt, params)
             return (optax.apply_updates(params, updates), opt), jnp.isfinite(loss)
 
         def updates(carry):

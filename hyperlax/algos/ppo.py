@@ -11,7 +11,7 @@ import optax
 from flax import struct
 
 from hyperlax import distributions as D
-from hyperlax.algos.common import SegmentOutput, Train, structural, traced, tree_is_finite
+from hyperlax.algos.common import SegmentOutput, Train, clipped_adam, structural, traced, tree_is_finite
 from hyperlax.envs import EnvSpec, evaluate
 from hyperlax.networks import MLP, GaussianHead
 
@@ -74,10 +74,7 @@ def update_obs_stats(stats: ObsStats, batch: jax.Array) -> ObsStats:
 
 
 def optimizer(lr, max_grad_norm, num_updates: int | None = None):
-    """Adam after a global-norm clip; with `num_updates`, the rate decays linearly to 0 over that many steps."""
-    if num_updates is not None:
-        lr = optax.linear_schedule(lr, 0.0, num_updates)
-    return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr, eps=1e-5))
+    return clipped_adam(lr, max_grad_norm, num_updates, eps=1e-5)  # CleanRL's and PureJaxRL's eps for PPO
 
 
 def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
