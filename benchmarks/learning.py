@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import jax
-import numpy as np
 import plotly.graph_objects as go
 
 from hyperlax.envs import make_env
@@ -53,8 +52,14 @@ these are a plausibility check, not a like-for-like comparison.
 
 def train_default(recipe_name: str, env_name: str, total_timesteps: int, num_seeds: int, num_evaluations: int):
     recipe, spec = load_recipe(recipe_name), make_env(env_name)
-    settings = RunSettings(total_timesteps=total_timesteps, num_evaluations=num_evaluations, num_seeds=num_seeds,
-                           eval_episodes=10, seed=0, hparam_batch_size=1)
+    settings = RunSettings(
+        total_timesteps=total_timesteps,
+        num_evaluations=num_evaluations,
+        num_seeds=num_seeds,
+        eval_episodes=10,
+        seed=0,
+        hparam_batch_size=1,
+    )
     runner = Runner(recipe.algorithm, spec, settings)
     [plan] = runner.plan([Sample(0, {}, recipe.defaults())])
     start = time.perf_counter()
@@ -78,19 +83,38 @@ def main():
         spec, result, wall = train_default(recipe_name, env_name, steps, args.num_seeds, args.num_evaluations)
         per_seed = result.returns[0, :, -1, :].mean(axis=-1)  # [seed]: last evaluation
         name = f"{algo}_{spec.gymnax_id}"
-        record = {"algo": algo, "env": spec.gymnax_id, "steps": steps, "seeds": args.num_seeds, "threshold": threshold,
-                  "mean": float(per_seed.mean()), "std": float(per_seed.std()), "per_seed": per_seed.tolist(),
-                  "wall_seconds": wall, "compile_seconds": result.compile_seconds, "machine": machine,
-                  "command": f"python benchmarks/learning.py --pairs {pair} --num-seeds {args.num_seeds}"}
+        record = {
+            "algo": algo,
+            "env": spec.gymnax_id,
+            "steps": steps,
+            "seeds": args.num_seeds,
+            "threshold": threshold,
+            "mean": float(per_seed.mean()),
+            "std": float(per_seed.std()),
+            "per_seed": per_seed.tolist(),
+            "wall_seconds": wall,
+            "compile_seconds": result.compile_seconds,
+            "machine": machine,
+            "command": f"python benchmarks/learning.py --pairs {pair} --num-seeds {args.num_seeds}",
+        }
         (out.parent / "curves" / f"{name}.json").write_text(json.dumps(record, indent=2))
-        print(f"{name}: final return {record['mean']:.1f} ± {record['std']:.1f} (threshold {threshold:g}), {wall:.0f} s", flush=True)
+        print(
+            f"{name}: final return {record['mean']:.1f} ± {record['std']:.1f} (threshold {threshold:g}), {wall:.0f} s",
+            flush=True,
+        )
         curves = result.returns[0].mean(axis=-1)  # [seed, evaluation]
         fig = go.Figure()
         for s, curve in enumerate(curves):
             fig.add_trace(go.Scatter(x=result.eval_steps, y=curve, mode="lines", name=f"seed {s}", opacity=0.4))
-        fig.add_trace(go.Scatter(x=result.eval_steps, y=curves.mean(0), mode="lines+markers", name="mean", line={"width": 3}))
+        fig.add_trace(
+            go.Scatter(x=result.eval_steps, y=curves.mean(0), mode="lines+markers", name="mean", line={"width": 3})
+        )
         fig.add_hline(y=threshold, line_dash="dash", annotation_text=f"threshold {threshold:g}")
-        fig.update_layout(title=f"{algo.upper()} default config on {spec.gymnax_id}", xaxis_title="env steps", yaxis_title="eval return")
+        fig.update_layout(
+            title=f"{algo.upper()} default config on {spec.gymnax_id}",
+            xaxis_title="env steps",
+            yaxis_title="eval return",
+        )
         fig.write_html(out.parent / "curves" / f"{name}.html", include_plotlyjs="cdn")
     render(out)
     print(f"wrote {out}")
@@ -101,10 +125,13 @@ def render(out: Path) -> None:
     for path in sorted((out.parent / "curves").glob("*.json")):
         r = json.loads(path.read_text())
         met = "yes" if r["mean"] >= r["threshold"] else "NO"
-        rows.append(f"| {r['algo'].upper()} | {r['env']} | {r['steps']:,} | {r['seeds']} | {r['mean']:.1f} ± {r['std']:.1f} | "
-                    f"{', '.join(f'{x:.0f}' for x in r['per_seed'])} | ≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
-                    f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |")
-    out.write_text("""# Default configurations learn
+        rows.append(
+            f"| {r['algo'].upper()} | {r['env']} | {r['steps']:,} | {r['seeds']} | {r['mean']:.1f} ± {r['std']:.1f} | "
+            f"{', '.join(f'{x:.0f}' for x in r['per_seed'])} | ≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
+            f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |"
+        )
+    out.write_text(
+        """# Default configurations learn
 
 Each row trains the recipe's default config on several seeds (one vmapped program); final return = mean
 eval return (10 episodes, deterministic policy) at the last of 20 evaluations, mean ± std over seeds.
@@ -113,7 +140,11 @@ upper bounds. Produced by `benchmarks/learning.py`; each row names its command a
 
 | algo | env | env steps | seeds | final return | per seed | threshold | met | wall time | learning curve | produced by |
 |---|---|---|---|---|---|---|---|---|---|---|
-""" + "\n".join(rows) + "\n\n" + REFERENCES)
+"""
+        + "\n".join(rows)
+        + "\n\n"
+        + REFERENCES
+    )
 
 
 if __name__ == "__main__":

@@ -23,13 +23,20 @@ from hyperlax.space import sample
 
 BENCHMARKS = {
     # algo: (recipe, env, structural overrides)
-    "ppo": ("ppo_mlp", "gymnax.pendulum", {
-        "algorithm.hyperparam.num_envs": 16, "algorithm.hyperparam.rollout_length": 128,
-        "algorithm.hyperparam.epochs": 10, "algorithm.hyperparam.num_minibatches": 8,
-        "algorithm.network.actor_network.pre_torso.layer_sizes": [64, 64],
-        "algorithm.network.critic_network.pre_torso.layer_sizes": [64, 64],
-        "algorithm.network.actor_network.pre_torso.activation": "tanh",
-        "algorithm.network.critic_network.pre_torso.activation": "tanh"}),
+    "ppo": (
+        "ppo_mlp",
+        "gymnax.pendulum",
+        {
+            "algorithm.hyperparam.num_envs": 16,
+            "algorithm.hyperparam.rollout_length": 128,
+            "algorithm.hyperparam.epochs": 10,
+            "algorithm.hyperparam.num_minibatches": 8,
+            "algorithm.network.actor_network.pre_torso.layer_sizes": [64, 64],
+            "algorithm.network.critic_network.pre_torso.layer_sizes": [64, 64],
+            "algorithm.network.actor_network.pre_torso.activation": "tanh",
+            "algorithm.network.critic_network.pre_torso.activation": "tanh",
+        },
+    ),
     # Learning starts early so that short runs measure steady-state updates, not the random warm-up.
     "sac": ("sac_mlp", "gymnax.pendulum", {"algorithm.hyperparam.learning_starts": 256}),
     "dqn": ("dqn_mlp", "gymnax.cartpole", {"algorithm.hyperparam.learning_starts": 256}),
@@ -38,7 +45,9 @@ BENCHMARKS = {
 
 def make_samples(recipe, overrides: dict, n: int) -> list:
     defaults = {**recipe.defaults(), **overrides}
-    traced = {k: d for k, d in recipe.distributions.items() if k.startswith("algorithm.hyperparam.") and k not in overrides}
+    traced = {
+        k: d for k, d in recipe.distributions.items() if k.startswith("algorithm.hyperparam.") and k not in overrides
+    }
     return [Sample(i, v, {**defaults, **v}) for i, v in enumerate(sample(traced, n, "qmc_sobol", 0))]
 
 
@@ -59,32 +68,51 @@ def main():
     parser.add_argument("--num-evaluations", type=int, default=4)
     parser.add_argument("--skip-sequential", action="store_true", help="skip the batched-vs-sequential comparison")
     args = parser.parse_args()
-    print(f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), {jax.device_count()} device(s), jax {jax.__version__}")
+    print(
+        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), {jax.device_count()} device(s), jax {jax.__version__}"
+    )
     for algo in args.algos:
         recipe_name, env_name, overrides = BENCHMARKS[algo]
         recipe, spec = load_recipe(recipe_name), make_env(env_name)
         structure = config_from_flat(recipe.algorithm.Config, {**recipe.defaults(), **overrides})
         # Off-policy agents only update after `learning_starts`; count the updates the run really makes.
-        learning_fraction = 1 - min(getattr(structure, "learning_starts", 0), args.total_timesteps) / args.total_timesteps
+        learning_fraction = (
+            1 - min(getattr(structure, "learning_starts", 0), args.total_timesteps) / args.total_timesteps
+        )
         updates_per_step = recipe.algorithm.gradient_updates_per_env_step(structure) * learning_fraction
-        print(f"\n{algo} on {spec.gymnax_id}: {args.total_timesteps} env steps x {args.num_seeds} seeds per config, "
-              f"{updates_per_step:.4g} gradient updates per env step on average")
+        print(
+            f"\n{algo} on {spec.gymnax_id}: {args.total_timesteps} env steps x {args.num_seeds} seeds per config, "
+            f"{updates_per_step:.4g} gradient updates per env step on average"
+        )
         print(f"{'N':>5} {'compile s':>10} {'train s':>9} {'env-steps/s':>13} {'updates/s':>11}")
         for n in args.sizes:
-            settings = RunSettings(total_timesteps=args.total_timesteps, num_evaluations=args.num_evaluations,
-                                   num_seeds=args.num_seeds, eval_episodes=4, hparam_batch_size=n)
+            settings = RunSettings(
+                total_timesteps=args.total_timesteps,
+                num_evaluations=args.num_evaluations,
+                num_seeds=args.num_seeds,
+                eval_episodes=4,
+                hparam_batch_size=n,
+            )
             runner = Runner(recipe.algorithm, spec, settings)
             [plan] = runner.plan(make_samples(recipe, overrides, n))
             result = runner.run_batch(plan)
             rate = result.env_steps_per_second
-            print(f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {rate:>13,.0f} {rate * updates_per_step:>11,.0f}")
+            print(
+                f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {rate:>13,.0f} {rate * updates_per_step:>11,.0f}"
+            )
         if args.skip_sequential:
             continue
         n = max(args.sizes)
         samples = make_samples(recipe, overrides, n)
         for mode, sequential in (("batched", False), ("sequential", True)):
-            settings = RunSettings(total_timesteps=args.total_timesteps, num_evaluations=args.num_evaluations,
-                                   num_seeds=args.num_seeds, eval_episodes=4, hparam_batch_size=n, sequential=sequential)
+            settings = RunSettings(
+                total_timesteps=args.total_timesteps,
+                num_evaluations=args.num_evaluations,
+                num_seeds=args.num_seeds,
+                eval_episodes=4,
+                hparam_batch_size=n,
+                sequential=sequential,
+            )
             compile_seconds, wall = run_all(Runner(recipe.algorithm, spec, settings), samples)
             print(f"{n}-config sweep {mode:>10}: wall {wall:7.1f} s (compile {compile_seconds:.1f} s)")
 

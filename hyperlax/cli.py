@@ -40,18 +40,43 @@ def positive_int(text: str) -> int:
 
 def add_common_run_flags(p: argparse.ArgumentParser) -> None:
     """Flags every training command shares. Unset ones come from the recipe or a resumed run."""
-    p.add_argument("--algo-and-network-config", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
-    p.add_argument("--env-config", help="env config, e.g. gymnax.pendulum, gymnax.cartpole, gymnax.acrobot, gymnax.mountain_car_continuous")
-    p.add_argument("--total-timesteps", type=positive_int, help="env steps per configuration and seed (default: the recipe's)")
-    p.add_argument("--num-seeds", type=positive_int, help="seeds per configuration, trained in the same program (default 2)")
-    p.add_argument("--num-evaluations", type=positive_int, help="evaluations along training = points of the learning curve (default 20)")
-    p.add_argument("--eval-episodes", type=positive_int, help="episodes per evaluation, deterministic policy (default: the recipe's)")
+    p.add_argument(
+        "--algo-and-network-config", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file"
+    )
+    p.add_argument(
+        "--env-config",
+        help="env config, e.g. gymnax.pendulum, gymnax.cartpole, gymnax.acrobot, gymnax.mountain_car_continuous",
+    )
+    p.add_argument(
+        "--total-timesteps", type=positive_int, help="env steps per configuration and seed (default: the recipe's)"
+    )
+    p.add_argument(
+        "--num-seeds", type=positive_int, help="seeds per configuration, trained in the same program (default 2)"
+    )
+    p.add_argument(
+        "--num-evaluations",
+        type=positive_int,
+        help="evaluations along training = points of the learning curve (default 20)",
+    )
+    p.add_argument(
+        "--eval-episodes",
+        type=positive_int,
+        help="episodes per evaluation, deterministic policy (default: the recipe's)",
+    )
     p.add_argument("--seed", type=int, help="master seed: samples/trials and training keys derive from it (default 0)")
-    p.add_argument("--output-root", default="hyperlax_runs", help="results go to <output-root>/<recipe>/<env>/ (default hyperlax_runs)")
+    p.add_argument(
+        "--output-root",
+        default="hyperlax_runs",
+        help="results go to <output-root>/<recipe>/<env>/ (default hyperlax_runs)",
+    )
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
     p.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
-    p.add_argument("--spec", metavar="FILE.yaml", help="YAML file of flag values, keyed by flag name without dashes "
-                                                       "(n_trials: 64, or n-trials: 64); flags given on the command line override it")
+    p.add_argument(
+        "--spec",
+        metavar="FILE.yaml",
+        help="YAML file of flag values, keyed by flag name without dashes "
+        "(n_trials: 64, or n-trials: 64); flags given on the command line override it",
+    )
 
 
 def build_parser() -> ArgumentParser:
@@ -63,37 +88,81 @@ def build_parser() -> ArgumentParser:
     sweep.add_argument("--num-samples", type=positive_int, help="samples to draw (default 8)")
     sweep.add_argument("--hparam-batch-size", type=positive_int, help="configurations per compiled batch (default 8)")
     sweep.add_argument("--sampling-method", help="qmc_sobol (scrambled Sobol, default) or random")
-    sweep.add_argument("--sequential", nargs="?", const=True, type=parse_bool, help="one configuration per run (run_0000, ...)")
-    sweep.add_argument("--group-by-structural-hparams", nargs="?", const=True, type=parse_bool,
-                       help="gather all samples of a structure before batching: fewer compiles, batches out of sample order")
+    sweep.add_argument(
+        "--sequential", nargs="?", const=True, type=parse_bool, help="one configuration per run (run_0000, ...)"
+    )
+    sweep.add_argument(
+        "--group-by-structural-hparams",
+        nargs="?",
+        const=True,
+        type=parse_bool,
+        help="gather all samples of a structure before batching: fewer compiles, batches out of sample order",
+    )
     sweep.add_argument("--resume-from", help="a sweep directory to continue: complete batches are skipped")
     sweep.set_defaults(handler=run_sweep)
 
-    search = sub.add_parser("optuna-hp-search", help="an Optuna study whose trials are trained in vectorized super-batches",
-                            description="An Optuna study whose trials are trained in vectorized super-batches. Unless "
-                                        "--total-timesteps is given, each trial trains the recipe's total_timesteps, at most 50000.")
+    search = sub.add_parser(
+        "optuna-hp-search",
+        help="an Optuna study whose trials are trained in vectorized super-batches",
+        description="An Optuna study whose trials are trained in vectorized super-batches. Unless "
+        "--total-timesteps is given, each trial trains the recipe's total_timesteps, at most 50000.",
+    )
     add_common_run_flags(search)
-    search.add_argument("--study-name", help="Optuna study name (default <recipe>_<env>); workers sharing --storage and name share the study")
-    search.add_argument("--n-trials", type=positive_int, help="trials to train in total, over all workers and resumes (default 16)")
-    search.add_argument("--objective-names", nargs="+", metavar="NAME",
-                        help="one or more of peak_performance, final_performance, stability_score, normalized_auc (default final_performance)")
-    search.add_argument("--objective-directions", nargs="+", metavar="DIRECTION",
-                        help="maximize or minimize, one per objective (default maximize)")
-    search.add_argument("--sampler", help="tpe (default, one objective), nsgaii (default, several), nsgaiii, random, cmaes, gp, qmc")
-    search.add_argument("--pruner", help="none (default), median, halving or hyperband: stop trials whose eval return falls behind "
-                                         "at an evaluation; one return objective only")
-    search.add_argument("--optuna-study-batch-size", type=positive_int, help="trials asked at once and trained as one super-batch (default 8)")
-    search.add_argument("--runner-hparam-batch-size", type=positive_int, help="configurations per compiled batch within a super-batch (default 8)")
-    search.add_argument("--storage", help="Optuna storage URL, e.g. postgresql://user:password@host/db for several workers "
-                                          "(default: SQLite optuna_study.db in the study directory)")
-    search.add_argument("--heartbeat-interval", type=positive_int,
-                        help="seconds between heartbeats of trials in training; a trial silent for 3 intervals is failed and retried (default 10)")
+    search.add_argument(
+        "--study-name",
+        help="Optuna study name (default <recipe>_<env>); workers sharing --storage and name share the study",
+    )
+    search.add_argument(
+        "--n-trials", type=positive_int, help="trials to train in total, over all workers and resumes (default 16)"
+    )
+    search.add_argument(
+        "--objective-names",
+        nargs="+",
+        metavar="NAME",
+        help="one or more of peak_performance, final_performance, stability_score, normalized_auc (default final_performance)",
+    )
+    search.add_argument(
+        "--objective-directions",
+        nargs="+",
+        metavar="DIRECTION",
+        help="maximize or minimize, one per objective (default maximize)",
+    )
+    search.add_argument(
+        "--sampler", help="tpe (default, one objective), nsgaii (default, several), nsgaiii, random, cmaes, gp, qmc"
+    )
+    search.add_argument(
+        "--pruner",
+        help="none (default), median, halving or hyperband: stop trials whose eval return falls behind "
+        "at an evaluation; one return objective only",
+    )
+    search.add_argument(
+        "--optuna-study-batch-size",
+        type=positive_int,
+        help="trials asked at once and trained as one super-batch (default 8)",
+    )
+    search.add_argument(
+        "--runner-hparam-batch-size",
+        type=positive_int,
+        help="configurations per compiled batch within a super-batch (default 8)",
+    )
+    search.add_argument(
+        "--storage",
+        help="Optuna storage URL, e.g. postgresql://user:password@host/db for several workers "
+        "(default: SQLite optuna_study.db in the study directory)",
+    )
+    search.add_argument(
+        "--heartbeat-interval",
+        type=positive_int,
+        help="seconds between heartbeats of trials in training; a trial silent for 3 intervals is failed and retried (default 10)",
+    )
     search.add_argument("--resume-from", help="a study directory to continue until --n-trials trials are finished")
     search.set_defaults(handler=run_search)
 
-    for name, help_text in (("study-status", "trial counts by state and the best trial of a study"),
-                            ("study-best", "the best trial (or Pareto front) of a study, as JSON"),
-                            ("study-export", "all trials of a study as CSV or JSON")):
+    for name, help_text in (
+        ("study-status", "trial counts by state and the best trial of a study"),
+        ("study-best", "the best trial (or Pareto front) of a study, as JSON"),
+        ("study-export", "all trials of a study as CSV or JSON"),
+    ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
         p.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
@@ -105,11 +174,17 @@ def build_parser() -> ArgumentParser:
     validate.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
     validate.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
     validate.add_argument("--num-seeds", type=positive_int, default=5, help="fresh seeds (default 5)")
-    validate.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    validate.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
+    validate.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper
+    )
+    validate.add_argument(
+        "--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache"
+    )
     validate.set_defaults(handler=run_validate)
 
-    show = sub.add_parser("show-recipe", help="a recipe's hyperparameters: traced or structural, default, search distribution")
+    show = sub.add_parser(
+        "show-recipe", help="a recipe's hyperparameters: traced or structural, default, search distribution"
+    )
     show.add_argument("recipe", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
     show.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a terminal table")
     show.set_defaults(handler=run_show_recipe, log_level="WARNING", no_compile_cache=True)
@@ -119,7 +194,9 @@ def build_parser() -> ArgumentParser:
 def setup(args) -> None:
     from rich.logging import RichHandler
 
-    logging.basicConfig(level=getattr(args, "log_level", "WARNING"), format="%(message)s", handlers=[RichHandler(show_path=False)])
+    logging.basicConfig(
+        level=getattr(args, "log_level", "WARNING"), format="%(message)s", handlers=[RichHandler(show_path=False)]
+    )
     if not getattr(args, "no_compile_cache", True):
         import jax
 
@@ -171,8 +248,11 @@ def run_study_command(args, console) -> None:
     if args.command == "study-status":
         search.study_status(args.study_dir, args.storage, console)
         return
-    text = search.study_best(args.study_dir, args.storage) if args.command == "study-best" else \
-        search.study_export(args.study_dir, args.storage, args.format)
+    text = (
+        search.study_best(args.study_dir, args.storage)
+        if args.command == "study-best"
+        else search.study_export(args.study_dir, args.storage, args.format)
+    )
     if getattr(args, "output", None):
         Path(args.output).write_text(text)
     else:
@@ -197,7 +277,9 @@ def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
         return []
     if not isinstance(spec, dict):
         raise InputError(f"--spec {path}: expected a mapping of flag names to values, got a {type(spec).__name__}")
-    actions = {a.option_strings[0][2:]: a for a in parser._actions if a.option_strings and a.option_strings[0].startswith("--")}
+    actions = {
+        a.option_strings[0][2:]: a for a in parser._actions if a.option_strings and a.option_strings[0].startswith("--")
+    }
     actions.pop("help", None), actions.pop("spec", None)
     tokens = []
     for key, value in spec.items():
@@ -259,7 +341,10 @@ def main(argv=None) -> int:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hyperlax: interrupted; finished batches are kept on disk, continue with --resume-from <dir>", file=sys.stderr)
+        print(
+            "hyperlax: interrupted; finished batches are kept on disk, continue with --resume-from <dir>",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

@@ -4,8 +4,9 @@ gymnax `step` already auto-resets; it returns (obs, state, reward, terminated, t
 puts the pre-reset observation in `info["final_observation"]`, which lets agents bootstrap on truncation.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import gymnax
 import jax

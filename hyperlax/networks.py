@@ -1,6 +1,6 @@
 """MLP networks shared by the agents (flax linen)."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
@@ -97,4 +97,6 @@ class QNetwork(nn.Module):
 
     @nn.compact
     def __call__(self, obs, action):
-        return MLP(self.layer_sizes, self.activation, 1, orthogonal=False)(jnp.concatenate([obs, action], axis=-1))[..., 0]
+        return MLP(self.layer_sizes, self.activation, 1, orthogonal=False)(jnp.concatenate([obs, action], axis=-1))[
+            ..., 0
+        ]

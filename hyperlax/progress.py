@@ -1,6 +1,5 @@
 """Terminal progress (rich): batches done / total, env-steps/s and ETA."""
 
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -28,7 +27,9 @@ class BatchProgress:
             console=console,
             transient=False,
         )
-        self._task = self._progress.add_task("training", total=total_batches * segments_per_batch, status=self._status())
+        self._task = self._progress.add_task(
+            "training", total=total_batches * segments_per_batch, status=self._status()
+        )
 
     def _status(self) -> str:
         rate = self.env_steps / self.train_seconds if self.train_seconds else 0.0

@@ -52,16 +52,22 @@ def _load_module(spec: str):
     path = Path(spec)
     if spec.endswith(".py") or path.exists():
         if not path.is_file():
-            raise InputError(f"recipe file '{spec}' does not exist; give a built-in recipe ({', '.join(builtin_names())}) or a path to a .py file")
+            raise InputError(
+                f"recipe file '{spec}' does not exist; give a built-in recipe ({', '.join(builtin_names())}) or a path to a .py file"
+            )
         module_spec = importlib.util.spec_from_file_location(f"hyperlax_user_recipe_{path.stem}", path)
         module = importlib.util.module_from_spec(module_spec)
         try:
             module_spec.loader.exec_module(module)
         except Exception as exc:
-            raise InputError(f"recipe file '{spec}' raised {type(exc).__name__}: {exc}; fix the file and run again") from None
+            raise InputError(
+                f"recipe file '{spec}' raised {type(exc).__name__}: {exc}; fix the file and run again"
+            ) from None
         return path.stem, module
     if spec not in builtin_names():
-        raise InputError(f"unknown recipe '{spec}'; valid: {', '.join(builtin_names())}, or a path to a .py recipe file")
+        raise InputError(
+            f"unknown recipe '{spec}'; valid: {', '.join(builtin_names())}, or a path to a .py recipe file"
+        )
     return spec, importlib.import_module(f"hyperlax.configs.algo.{spec}")
 
 
@@ -69,7 +75,9 @@ def load_recipe(spec: str) -> Recipe:
     name, module = _load_module(spec)
     for fn in ("get_base_config", "get_base_hyperparam_distributions"):
         if not callable(getattr(module, fn, None)):
-            raise InputError(f"recipe '{spec}' has no function {fn}(); a recipe defines get_base_config() and get_base_hyperparam_distributions()")
+            raise InputError(
+                f"recipe '{spec}' has no function {fn}(); a recipe defines get_base_config() and get_base_hyperparam_distributions()"
+            )
     try:
         base, distributions = module.get_base_config(), module.get_base_hyperparam_distributions()
     except Exception as exc:
@@ -81,7 +89,9 @@ def load_recipe(spec: str) -> Recipe:
     valid = recipe.defaults()
     for key, dist in recipe.distributions.items():
         if key not in valid:
-            raise InputError(f"recipe '{spec}': unknown hyperparameter key '{key}'; valid keys: {', '.join(sorted(valid))}")
+            raise InputError(
+                f"recipe '{spec}': unknown hyperparameter key '{key}'; valid keys: {', '.join(sorted(valid))}"
+            )
         validate_distribution(key, dist)
     return recipe
 
@@ -90,9 +100,13 @@ def describe(recipe: Recipe) -> list[dict]:
     """One row per hyperparameter: dotted key, kind (traced/structural), default, search distribution, help."""
     defaults = recipe.defaults()
     return [
-        {"key": dotted_key(f), "kind": "traced" if is_traced(f) else "structural", "default": defaults.get(dotted_key(f)),
-         "distribution": repr(recipe.distributions[dotted_key(f)]) if dotted_key(f) in recipe.distributions else "",
-         "help": f.metadata.get("help", "")}
+        {
+            "key": dotted_key(f),
+            "kind": "traced" if is_traced(f) else "structural",
+            "default": defaults.get(dotted_key(f)),
+            "distribution": repr(recipe.distributions[dotted_key(f)]) if dotted_key(f) in recipe.distributions else "",
+            "help": f.metadata.get("help", ""),
+        }
         for f in dataclasses.fields(recipe.algorithm.Config)
     ]
 
@@ -101,5 +115,7 @@ def markdown_table(recipe: Recipe) -> str:
     lines = ["| key | kind | default | search distribution | meaning |", "|---|---|---|---|---|"]
     for row in describe(recipe):
         meaning = row["help"].replace("|", "\\|")  # a bare | would end the cell
-        lines.append(f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {meaning} |")
+        lines.append(
+            f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {meaning} |"
+        )
     return "\n".join(lines)

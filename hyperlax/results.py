@@ -10,8 +10,17 @@ import numpy as np
 
 from hyperlax.metrics import OBJECTIVES
 
-SUMMARY_COLUMNS = ("status", "reason", *OBJECTIVES, "final_mean_across_seeds", "final_std_across_seeds",
-                   "final_iqm_across_seeds", "per_seed_final_returns", "env_steps_per_second", "compile_seconds")
+SUMMARY_COLUMNS = (
+    "status",
+    "reason",
+    *OBJECTIVES,
+    "final_mean_across_seeds",
+    "final_std_across_seeds",
+    "final_iqm_across_seeds",
+    "per_seed_final_returns",
+    "env_steps_per_second",
+    "compile_seconds",
+)
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -42,12 +51,18 @@ def write_batch(batch_dir: Path, plan, result) -> None:
     """Write configs, metrics and curves of one batch; `success.txt` last marks it complete."""
     batch_dir.mkdir(parents=True, exist_ok=True)
     (batch_dir / "success.txt").unlink(missing_ok=True)
-    write_json_atomic(batch_dir / "hparams.json", [
-        {"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in plan.samples
-    ])
+    write_json_atomic(
+        batch_dir / "hparams.json",
+        [{"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in plan.samples],
+    )
     write_json_atomic(batch_dir / "metrics.json", result.rows)
     tmp = batch_dir / "curves.tmp.npz"
-    np.savez(tmp, sample_ids=np.array([s.sample_id for s in plan.samples]), returns=result.returns, eval_steps=result.eval_steps)
+    np.savez(
+        tmp,
+        sample_ids=np.array([s.sample_id for s in plan.samples]),
+        returns=result.returns,
+        eval_steps=result.eval_steps,
+    )
     os.replace(tmp, batch_dir / "curves.npz")
     (batch_dir / "success.txt.tmp").write_text(f"{len(plan.samples)} configurations\n")
     os.replace(batch_dir / "success.txt.tmp", batch_dir / "success.txt")
@@ -76,8 +91,14 @@ def write_results_csv(path: Path, rows: list[dict], id_column: str = "sample_id"
         writer = csv.writer(f)
         writer.writerow([id_column, *keys, *SUMMARY_COLUMNS, "batch_dir"])
         for row in rows:
-            writer.writerow([row["sample_id"], *(_cell(row["values"].get(k)) for k in keys),
-                             *(_cell(row.get(c)) for c in SUMMARY_COLUMNS), row.get("batch_dir", "")])
+            writer.writerow(
+                [
+                    row["sample_id"],
+                    *(_cell(row["values"].get(k)) for k in keys),
+                    *(_cell(row.get(c)) for c in SUMMARY_COLUMNS),
+                    row.get("batch_dir", ""),
+                ]
+            )
     os.replace(tmp, path)
 
 

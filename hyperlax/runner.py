@@ -7,8 +7,8 @@ and a learning curve per configuration go out.
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import jax
 import numpy as np
@@ -106,15 +106,30 @@ def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, b
         ]
     size = settings.hparam_batch_size
     if settings.group_by_structure:
-        chunks = [group[i : i + size] for group in group_by(samples, structure_of).values() for i in range(0, len(group), size)]
+        chunks = [
+            group[i : i + size]
+            for group in group_by(samples, structure_of).values()
+            for i in range(0, len(group), size)
+        ]
     else:
-        chunks = [group for i in range(0, len(samples), size) for group in group_by(samples[i : i + size], structure_of).values()]
+        chunks = [
+            group
+            for i in range(0, len(samples), size)
+            for group in group_by(samples[i : i + size], structure_of).values()
+        ]
     group_sizes = {key: min(size, len(group)) for key, group in group_by(samples, structure_of).items()}
     plans = []
     for chunk in chunks:
         key = structure_of(chunk[0])
-        plans.append(BatchPlan(f"batch_{len(plans):05d}", chunk, key, padded_size(len(chunk), group_sizes[key], backend),
-                               chunk_width(group_sizes[key], backend)))
+        plans.append(
+            BatchPlan(
+                f"batch_{len(plans):05d}",
+                chunk,
+                key,
+                padded_size(len(chunk), group_sizes[key], backend),
+                chunk_width(group_sizes[key], backend),
+            )
+        )
     return plans
 
 
@@ -134,9 +149,13 @@ class Runner:
 
     def __init__(self, algorithm, spec: EnvSpec, settings: RunSettings):
         if spec.discrete and not algorithm.SUPPORTS_DISCRETE:
-            raise InputError(f"{algorithm.__name__.split('.')[-1]} needs continuous actions but {spec.name} has discrete ones; pick a continuous env")
+            raise InputError(
+                f"{algorithm.__name__.split('.')[-1]} needs continuous actions but {spec.name} has discrete ones; pick a continuous env"
+            )
         if not spec.discrete and not algorithm.SUPPORTS_CONTINUOUS:
-            raise InputError(f"{algorithm.__name__.split('.')[-1]} needs discrete actions but {spec.name} has continuous ones; pick a discrete env")
+            raise InputError(
+                f"{algorithm.__name__.split('.')[-1]} needs discrete actions but {spec.name} has continuous ones; pick a discrete env"
+            )
         self.algorithm = algorithm
         self.spec = spec
         self.settings = settings
@@ -170,7 +189,9 @@ class Runner:
         self._programs[cache_key] = (init, segment, train.steps_per_segment)
         return self._programs[cache_key], seconds
 
-    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None, should_stop: Callable | None = None) -> BatchResult:
+    def run_batch(
+        self, plan: BatchPlan, on_segment: Callable | None = None, should_stop: Callable | None = None
+    ) -> BatchResult:
         """Train one batch; out of memory splits it in half and retries each half.
 
         `should_stop(sample, evaluation, mean_return)`, when given, is asked after every evaluation
@@ -184,10 +205,25 @@ class Runner:
             if not is_out_of_memory(exc) or len(plan.samples) == 1:
                 raise
             half = len(plan.samples) // 2
-            log.warning("%s: out of memory with %d configs, retrying as two batches of %d and %d", plan.name, len(plan.samples), half, len(plan.samples) - half)
+            log.warning(
+                "%s: out of memory with %d configs, retrying as two batches of %d and %d",
+                plan.name,
+                len(plan.samples),
+                half,
+                len(plan.samples) - half,
+            )
             parts = [
-                self.run_batch(BatchPlan(plan.name, part, plan.structural_key, padded_size(len(part), len(part), self.backend),
-                                         chunk_width(len(part), self.backend)), on_segment, should_stop)
+                self.run_batch(
+                    BatchPlan(
+                        plan.name,
+                        part,
+                        plan.structural_key,
+                        padded_size(len(part), len(part), self.backend),
+                        chunk_width(len(part), self.backend),
+                    ),
+                    on_segment,
+                    should_stop,
+                )
                 for part in (plan.samples[:half], plan.samples[half:])
             ]
             return merge_results(parts)
@@ -218,7 +254,10 @@ class Runner:
                 for i, sample in enumerate(plan.samples):
                     if i not in stopped_at and should_stop(sample, k + 1, float(np.mean(returns[-1][i]))):
                         stopped_at[i] = (k + 1, finite[i].copy())
-                running = [any(i < n and i not in stopped_at for i in range(c * width, (c + 1) * width)) for c in range(len(chunks))]
+                running = [
+                    any(i < n and i not in stopped_at for i in range(c * width, (c + 1) * width))
+                    for c in range(len(chunks))
+                ]
             if on_segment is not None:
                 on_segment(plan, k + 1, s.num_evaluations)
         wall = time.perf_counter() - start
@@ -248,8 +287,12 @@ class Runner:
             states[c] = state
             finite[c * width : (c + 1) * width] &= np.asarray(out.finite)
         shape = np.shape(next(iter(outputs.values()))[1].eval_returns)
-        return np.concatenate([np.asarray(outputs[c][1].eval_returns) if c in outputs else np.full(shape, np.nan, np.float32)
-                               for c in range(len(states))])
+        return np.concatenate(
+            [
+                np.asarray(outputs[c][1].eval_returns) if c in outputs else np.full(shape, np.nan, np.float32)
+                for c in range(len(states))
+            ]
+        )
 
     def _row(self, sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool) -> dict:
         row = {"sample_id": sample.sample_id, "status": "ok", "reason": ""}

@@ -30,9 +30,9 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import optuna
@@ -60,8 +60,19 @@ METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 # What decides the trials and their results: resuming or joining a study must not change any of these.
-RESUME_FIXED = ("algo_and_network_config", "env_config", "study_name", "objective_names", "objective_directions",
-                "seed", "total_timesteps", "num_seeds", "num_evaluations", "eval_episodes", "storage")
+RESUME_FIXED = (
+    "algo_and_network_config",
+    "env_config",
+    "study_name",
+    "objective_names",
+    "objective_directions",
+    "seed",
+    "total_timesteps",
+    "num_seeds",
+    "num_evaluations",
+    "eval_episodes",
+    "storage",
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +86,28 @@ class SamplerSpec:
 
 SAMPLERS = {
     "tpe": SamplerSpec(lambda seed, population: optuna.samplers.TPESampler(seed=seed, constant_liar=True)),
-    "nsgaii": SamplerSpec(lambda seed, population: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)),
-    "nsgaiii": SamplerSpec(lambda seed, population: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)),
+    "nsgaii": SamplerSpec(
+        lambda seed, population: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
+    ),
+    "nsgaiii": SamplerSpec(
+        lambda seed, population: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)
+    ),
     "random": SamplerSpec(lambda seed, population: optuna.samplers.RandomSampler(seed=seed)),
-    "cmaes": SamplerSpec(lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
-                         multi_objective=False,
-                         needs="cmaes", install="pip install cmaes"),
-    "gp": SamplerSpec(lambda seed, population: optuna.samplers.GPSampler(seed=seed), needs="torch",
-                      install="pip install 'hyperlax[gp]'"),
-    "qmc": SamplerSpec(lambda seed, population: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
-                       seed_per_trial=False),
+    "cmaes": SamplerSpec(
+        lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+        multi_objective=False,
+        needs="cmaes",
+        install="pip install cmaes",
+    ),
+    "gp": SamplerSpec(
+        lambda seed, population: optuna.samplers.GPSampler(seed=seed),
+        needs="torch",
+        install="pip install 'hyperlax[gp]'",
+    ),
+    "qmc": SamplerSpec(
+        lambda seed, population: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
+        seed_per_trial=False,
+    ),
 }
 DRIVER_EXTRAS = {"postgresql": "pip install 'hyperlax[postgres]'"}
 # Pruners, as rl-baselines3-zoo sets them up, over the trial's evaluations (intermediate value at step k =
@@ -93,7 +116,9 @@ PRUNERS = {
     "none": lambda evaluations: optuna.pruners.NopPruner(),
     "median": lambda evaluations: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=evaluations // 3),
     "halving": lambda evaluations: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4),
-    "hyperband": lambda evaluations: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=evaluations, reduction_factor=3),
+    "hyperband": lambda evaluations: optuna.pruners.HyperbandPruner(
+        min_resource=1, max_resource=evaluations, reduction_factor=3
+    ),
 }
 # Objectives that the eval return at an evaluation forecasts; a pruner compares those returns.
 RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")
@@ -122,9 +147,17 @@ class SearchArgs:
     resume_from: str | None = None
 
 
-DEFAULTS = {"algo_and_network_config": "ppo_mlp", "env_config": "gymnax.pendulum", "n_trials": 16,
-            "objective_names": ["final_performance"], "optuna_study_batch_size": 8, "runner_hparam_batch_size": 8,
-            "num_seeds": 2, "seed": 0, "heartbeat_interval": 10}
+DEFAULTS = {
+    "algo_and_network_config": "ppo_mlp",
+    "env_config": "gymnax.pendulum",
+    "n_trials": 16,
+    "objective_names": ["final_performance"],
+    "optuna_study_batch_size": 8,
+    "runner_hparam_batch_size": 8,
+    "num_seeds": 2,
+    "seed": 0,
+    "heartbeat_interval": 10,
+}
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
 # budget capped here, so the default study (16 trials of ppo_mlp) takes about a minute on a laptop CPU.
 MAX_DEFAULT_TIMESTEPS = 50_000
@@ -157,14 +190,22 @@ def check_storage(storage: str) -> None:
     try:
         url = sqlalchemy.engine.make_url(storage)
     except sqlalchemy.exc.ArgumentError:
-        raise InputError("--storage is not a database URL; give e.g. sqlite:///study.db or postgresql://user:password@host/db") from None
+        raise InputError(
+            "--storage is not a database URL; give e.g. sqlite:///study.db or postgresql://user:password@host/db"
+        ) from None
     try:
         url.get_dialect().import_dbapi()
     except sqlalchemy.exc.NoSuchModuleError:
-        raise InputError(f"--storage {mask_url(storage)}: unknown database '{url.drivername}'; use sqlite, postgresql or mysql") from None
+        raise InputError(
+            f"--storage {mask_url(storage)}: unknown database '{url.drivername}'; use sqlite, postgresql or mysql"
+        ) from None
     except ImportError as exc:
-        hint = DRIVER_EXTRAS.get(url.get_backend_name(), "install the package that provides it, or name another driver in the URL")
-        raise InputError(f"--storage {mask_url(storage)}: its driver module {exc.name} is not installed; {hint}") from None
+        hint = DRIVER_EXTRAS.get(
+            url.get_backend_name(), "install the package that provides it, or name another driver in the URL"
+        )
+        raise InputError(
+            f"--storage {mask_url(storage)}: its driver module {exc.name} is not installed; {hint}"
+        ) from None
 
 
 def check_objectives(names: list, directions: list) -> None:
@@ -174,7 +215,9 @@ def check_objectives(names: list, directions: list) -> None:
     if len(set(names)) != len(names):
         raise InputError(f"--objective-names lists an objective twice: {' '.join(names)}")
     if len(directions) != len(names):
-        raise InputError(f"--objective-directions: {len(directions)} given for {len(names)} objectives; give one per objective (maximize or minimize)")
+        raise InputError(
+            f"--objective-directions: {len(directions)} given for {len(names)} objectives; give one per objective (maximize or minimize)"
+        )
     for direction in directions:
         if direction not in DIRECTIONS:
             raise InputError(f"unknown objective direction '{direction}'; valid: {', '.join(DIRECTIONS)}")
@@ -197,10 +240,14 @@ def check_pruner(name: str, objective_names: list) -> None:
     if name == "none":
         return
     if len(objective_names) > 1:
-        raise InputError(f"--pruner {name}: Optuna prunes single-objective studies only, {len(objective_names)} objectives given; use --pruner none")
+        raise InputError(
+            f"--pruner {name}: Optuna prunes single-objective studies only, {len(objective_names)} objectives given; use --pruner none"
+        )
     if objective_names[0] not in RETURN_OBJECTIVES:
-        raise InputError(f"--pruner {name} compares eval returns, which do not forecast {objective_names[0]}; "
-                         f"use it with {', '.join(RETURN_OBJECTIVES)}, or --pruner none")
+        raise InputError(
+            f"--pruner {name} compares eval returns, which do not forecast {objective_names[0]}; "
+            f"use it with {', '.join(RETURN_OBJECTIVES)}, or --pruner none"
+        )
 
 
 def split_names(values: list | None) -> list | None:
@@ -220,7 +267,9 @@ def resolve_args(args: SearchArgs):
     if args.resume_from is not None:
         study_dir = Path(args.resume_from)
         if not (study_dir / STUDY_FILE).is_file():
-            raise InputError(f"--resume-from {study_dir}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote (it holds {STUDY_FILE})")
+            raise InputError(
+                f"--resume-from {study_dir}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote (it holds {STUDY_FILE})"
+            )
         merged = merge_stored(given, study_dir)
     else:
         merged = {**DEFAULTS, **given}
@@ -234,19 +283,33 @@ def resolve_args(args: SearchArgs):
             stored = json.loads(stored_path.read_text())["args"]
             shared = "storage" in given and stored.get("storage") == mask_url(given["storage"])
             if not (shared and stored.get("study_name") == merged["study_name"]):
-                raise InputError(f"{study_dir} already holds study '{stored.get('study_name')}'; continue it with --resume-from {study_dir}, "
-                                 f"or choose another --output-root")
+                raise InputError(
+                    f"{study_dir} already holds study '{stored.get('study_name')}'; continue it with --resume-from {study_dir}, "
+                    f"or choose another --output-root"
+                )
             merged = merge_stored(given, study_dir)  # another worker of the same shared study
-    merged.setdefault("total_timesteps", min(recipe.base_config.get("training", {}).get("total_timesteps", MAX_DEFAULT_TIMESTEPS),
-                                             MAX_DEFAULT_TIMESTEPS))
+    merged.setdefault(
+        "total_timesteps",
+        min(
+            recipe.base_config.get("training", {}).get("total_timesteps", MAX_DEFAULT_TIMESTEPS), MAX_DEFAULT_TIMESTEPS
+        ),
+    )
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
     merged.setdefault("pruner", "none")
     resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
     resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
     check_objectives(resolved.objective_names, resolved.objective_directions)
-    for name in ("n_trials", "optuna_study_batch_size", "runner_hparam_batch_size", "total_timesteps", "num_seeds",
-                 "num_evaluations", "eval_episodes", "heartbeat_interval"):
+    for name in (
+        "n_trials",
+        "optuna_study_batch_size",
+        "runner_hparam_batch_size",
+        "total_timesteps",
+        "num_seeds",
+        "num_evaluations",
+        "eval_episodes",
+        "heartbeat_interval",
+    ):
         check_positive(name, getattr(resolved, name))
     if resolved.seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {resolved.seed}")
@@ -269,8 +332,10 @@ def merge_stored(given: dict, study_dir: Path) -> dict:
             continue
         value = mask_url(given[key]) if key == "storage" else given[key]
         if value != stored.get(key):
-            raise InputError(f"--{key.replace('_', '-')} {value} differs from {stored.get(key)} stored in {stored_path}; "
-                             f"continue with the stored arguments or start a new study")
+            raise InputError(
+                f"--{key.replace('_', '-')} {value} differs from {stored.get(key)} stored in {stored_path}; "
+                f"continue with the stored arguments or start a new study"
+            )
     return {**stored, **given}
 
 
@@ -280,7 +345,9 @@ def merge_stored(given: dict, study_dir: Path) -> dict:
 def is_json_encoded(dist) -> bool:
     """Optuna stores categorical choices of None, bool, int, float and str; other choices (lists such as
     layer sizes) go in as JSON strings."""
-    return isinstance(dist, Categorical) and not all(v is None or isinstance(v, (bool, int, float, str)) for v in dist.values)
+    return isinstance(dist, Categorical) and not all(
+        v is None or isinstance(v, (bool, int, float, str)) for v in dist.values
+    )
 
 
 def suggest_values(trial: optuna.Trial, distributions: dict) -> dict:
@@ -289,7 +356,9 @@ def suggest_values(trial: optuna.Trial, distributions: dict) -> dict:
     for key, dist in sorted(distributions.items()):
         if isinstance(dist, Categorical):
             encoded = is_json_encoded(dist)
-            choice = trial.suggest_categorical(key, [json.dumps(v) for v in dist.values] if encoded else list(dist.values))
+            choice = trial.suggest_categorical(
+                key, [json.dumps(v) for v in dist.values] if encoded else list(dist.values)
+            )
             values[key] = json.loads(choice) if encoded else choice
         elif isinstance(dist, UniformInt):
             values[key] = trial.suggest_int(key, *dist.domain)
@@ -355,7 +424,9 @@ def make_sampler(name: str, seed: int, population_size: int):
 def rdb_storage(url: str, heartbeat_interval: int, attempts: int = 3):
     for attempt in range(attempts):
         try:
-            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_interval, grace_period=3 * heartbeat_interval)
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=heartbeat_interval, grace_period=3 * heartbeat_interval
+            )
         except sqlalchemy.exc.IntegrityError:  # workers creating the tables of an empty database at once: one loses
             if attempt == attempts - 1:
                 raise
@@ -369,8 +440,14 @@ def open_study(url: str, args: SearchArgs, sampler, pruner, study_record: dict):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = rdb_storage(url, interval)
-            study = optuna.create_study(storage=storage, study_name=args.study_name, sampler=sampler,
-                                        pruner=pruner, directions=args.objective_directions, load_if_exists=True)
+            study = optuna.create_study(
+                storage=storage,
+                study_name=args.study_name,
+                sampler=sampler,
+                pruner=pruner,
+                directions=args.objective_directions,
+                load_if_exists=True,
+            )
             stored_names = study.metric_names
             directions = [d.name.lower() for d in study.directions]
             if stored_names is None:
@@ -380,16 +457,20 @@ def open_study(url: str, args: SearchArgs, sampler, pruner, study_record: dict):
         first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise InputError(f"cannot open storage {mask_url(url)}: {redact(first_line, url)}") from None
     if (stored_names or args.objective_names) != args.objective_names or directions != args.objective_directions:
-        raise InputError(f"study '{args.study_name}' in {mask_url(url)} optimises {' '.join(stored_names or [])} "
-                         f"({' '.join(directions)}), not {' '.join(args.objective_names)} ({' '.join(args.objective_directions)}); "
-                         f"use its objectives or another --study-name")
+        raise InputError(
+            f"study '{args.study_name}' in {mask_url(url)} optimises {' '.join(stored_names or [])} "
+            f"({' '.join(directions)}), not {' '.join(args.objective_names)} ({' '.join(args.objective_directions)}); "
+            f"use its objectives or another --study-name"
+        )
     stored = study.user_attrs.get("hyperlax", study_record)
     for key, value in study_record.items():
         if stored.get(key) != value:
             if isinstance(value, dict):  # name the entries that differ, not the whole search space
                 key = f"{key} of {', '.join(sorted(k for k in {*value, *stored.get(key, {})} if value.get(k) != stored.get(key, {}).get(k)))}"
-            raise InputError(f"study '{args.study_name}' in {mask_url(url)} was started with other {key}; "
-                             f"use the same settings or another --study-name")
+            raise InputError(
+                f"study '{args.study_name}' in {mask_url(url)} was started with other {key}; "
+                f"use the same settings or another --study-name"
+            )
     return study, storage
 
 
@@ -500,8 +581,10 @@ class Search:
 
     def run(self) -> None:
         a = self.args
-        with Heartbeats(self.storage, a.heartbeat_interval) as self.heartbeats, \
-                BatchProgress(self.console, 0, self.runner.settings.num_evaluations) as self.progress:
+        with (
+            Heartbeats(self.storage, a.heartbeat_interval) as self.heartbeats,
+            BatchProgress(self.console, 0, self.runner.settings.num_evaluations) as self.progress,
+        ):
             while True:
                 trials = self.study.get_trials(deepcopy=False)
                 if self.fail_stale_trials(trials):
@@ -514,7 +597,9 @@ class Search:
                     return
                 to_ask = min(a.optuna_study_batch_size, a.n_trials - finished - running)
                 if to_ask <= 0:
-                    self.progress.set_extra(f"· trials {finished}/{a.n_trials} · waiting for {running} trials of other workers")
+                    self.progress.set_extra(
+                        f"· trials {finished}/{a.n_trials} · waiting for {running} trials of other workers"
+                    )
                     time.sleep(a.heartbeat_interval)
                     continue
                 try:
@@ -538,8 +623,11 @@ class Search:
                 continue
             if trial._trial_id in stale:
                 failed += fail_trial(self.study, self.storage, trial, "interrupted", retry=True)
-                log.warning("trial %d: its worker sent no heartbeat for %ds; failed as interrupted, parameters enqueued again",
-                            trial.number, 3 * self.args.heartbeat_interval)
+                log.warning(
+                    "trial %d: its worker sent no heartbeat for %ds; failed as interrupted, parameters enqueued again",
+                    trial.number,
+                    3 * self.args.heartbeat_interval,
+                )
             else:
                 self.heartbeats.touch_once(trial._trial_id)
         return failed
@@ -564,9 +652,15 @@ class Search:
         plans = self.runner.plan(samples)
         self.progress.set_total_batches(self.progress.done_batches + len(plans) + batches_after)
         exec_dir = claim_exec_dir(self.study_dir)
-        run_plans(self.runner, plans, exec_dir / "samples", self.console, progress=self.progress,
-                  on_batch=lambda plan, result: self.tell(plan, result, exec_dir / "samples" / plan.name),
-                  should_stop=self.should_stop if len(self.args.objective_names) == 1 else None)
+        run_plans(
+            self.runner,
+            plans,
+            exec_dir / "samples",
+            self.console,
+            progress=self.progress,
+            on_batch=lambda plan, result: self.tell(plan, result, exec_dir / "samples" / plan.name),
+            should_stop=self.should_stop if len(self.args.objective_names) == 1 else None,
+        )
 
     def should_stop(self, sample, evaluation: int, mean_return: float) -> bool:
         """Report a trial's eval return at an evaluation (Optuna's intermediate value at that step) and ask
@@ -581,20 +675,29 @@ class Search:
         for row in result.rows:
             trial, _ = self.asked.pop(row["sample_id"])
             attrs = {k: row[k] for k in SUMMARY_COLUMNS if row.get(k) not in (None, "")}
-            attrs.update(batch_dir=str(batch_dir.relative_to(self.study_dir)), structural_key=dict(plan.structural_key), worker=WORKER)
+            attrs.update(
+                batch_dir=str(batch_dir.relative_to(self.study_dir)),
+                structural_key=dict(plan.structural_key),
+                worker=WORKER,
+            )
             values = [row.get(name) for name in self.args.objective_names]
             complete = row["status"] == "ok" and all(v is not None and math.isfinite(v) for v in values)
             if row["status"] == "ok" and not complete:
                 attrs["reason"] = "an objective is not finite"
-            state = TrialState.PRUNED if row["status"] == "pruned" else TrialState.COMPLETE if complete else TrialState.FAIL
+            state = (
+                TrialState.PRUNED if row["status"] == "pruned" else TrialState.COMPLETE if complete else TrialState.FAIL
+            )
             try:
                 for key, value in attrs.items():
                     self.storage.set_trial_user_attr(trial._trial_id, key, value)
                 # A pruned trial's value is its last reported intermediate value (Optuna's rule).
                 self.study.tell(trial, values if complete else None, state=state)
             except optuna.exceptions.UpdateFinishedTrialError:
-                log.warning("trial %d was failed by another worker that saw no heartbeat from this one; its result stays in %s",
-                            trial.number, batch_dir)
+                log.warning(
+                    "trial %d was failed by another worker that saw no heartbeat from this one; its result stays in %s",
+                    trial.number,
+                    batch_dir,
+                )
             self.heartbeats.discard(trial._trial_id)
         self.show(self.study.get_trials(deepcopy=False))
 
@@ -632,8 +735,12 @@ def search(args: SearchArgs, console: Console) -> Path:
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     runner = Runner(recipe.algorithm, spec, settings)
     study_record = {  # kept in the study itself: workers on other machines check against it
-        "recipe": recipe.name, "env_config": spec.name, "seed": args.seed, "num_seeds": settings.num_seeds,
-        "total_timesteps": settings.total_timesteps, "num_evaluations": settings.num_evaluations,
+        "recipe": recipe.name,
+        "env_config": spec.name,
+        "seed": args.seed,
+        "num_seeds": settings.num_seeds,
+        "total_timesteps": settings.total_timesteps,
+        "num_evaluations": settings.num_evaluations,
         "eval_episodes": settings.eval_episodes,
         "distributions": {k: repr(v) for k, v in sorted(recipe.distributions.items())},
         "json_encoded_params": sorted(k for k, d in recipe.distributions.items() if is_json_encoded(d)),
@@ -648,18 +755,29 @@ def search(args: SearchArgs, console: Console) -> Path:
     pruner = PRUNERS[args.pruner](settings.num_evaluations)
     study, storage = open_study(url, args, sampler, pruner, study_record)
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
-    write_json_atomic(study_dir / STUDY_FILE, {
-        "args": {**asdict(args), "total_timesteps": settings.total_timesteps, "num_evaluations": settings.num_evaluations,
-                 "eval_episodes": settings.eval_episodes, "storage": args.storage and mask_url(args.storage), "resume_from": None},
-        "recipe": recipe.name,
-        "distributions": study_record["distributions"],
-        "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
-    })
+    write_json_atomic(
+        study_dir / STUDY_FILE,
+        {
+            "args": {
+                **asdict(args),
+                "total_timesteps": settings.total_timesteps,
+                "num_evaluations": settings.num_evaluations,
+                "eval_episodes": settings.eval_episodes,
+                "storage": args.storage and mask_url(args.storage),
+                "resume_from": None,
+            },
+            "recipe": recipe.name,
+            "distributions": study_record["distributions"],
+            "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
+        },
+    )
     objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions))
-    console.print(f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of {recipe.name} "
-                  f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, {objectives}; super-batches of "
-                  f"{args.optuna_study_batch_size}, runner batches of {args.runner_hparam_batch_size}, {settings.num_seeds} seeds, "
-                  f"{settings.total_timesteps} env steps each -> {mask_url(url)}")
+    console.print(
+        f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of {recipe.name} "
+        f"on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, {objectives}; super-batches of "
+        f"{args.optuna_study_batch_size}, runner batches of {args.runner_hparam_batch_size}, {settings.num_seeds} seeds, "
+        f"{settings.total_timesteps} env steps each -> {mask_url(url)}"
+    )
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
     worker.run()
@@ -696,9 +814,12 @@ def trial_record(trial, names: list, json_keys) -> dict:
 def best_summary(study) -> dict:
     """Single objective: the best trial. Several: every trial of the Pareto front."""
     names, json_keys = objective_names_of(study), json_keys_of(study)
-    summary = {"study_name": study.study_name, "objective_names": names,
-               "directions": [d.name.lower() for d in study.directions],
-               "finished_trials": sum(map(was_trained, study.get_trials(deepcopy=False)))}
+    summary = {
+        "study_name": study.study_name,
+        "objective_names": names,
+        "directions": [d.name.lower() for d in study.directions],
+        "finished_trials": sum(map(was_trained, study.get_trials(deepcopy=False))),
+    }
     if len(study.directions) > 1:
         return {**summary, "pareto_front": [trial_record(t, names, json_keys) for t in study.best_trials]}
     try:
@@ -715,13 +836,40 @@ def trials_csv(study) -> str:
     attrs = sorted({k for t in trials for k in t.user_attrs})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["number", *(f"values_{n}" for n in names), "datetime_start", "datetime_complete", "duration_seconds",
-                     *(f"params_{k}" for k in params), *(f"user_attrs_{k}" for k in attrs), "state"])
+    writer.writerow(
+        [
+            "number",
+            *(f"values_{n}" for n in names),
+            "datetime_start",
+            "datetime_complete",
+            "duration_seconds",
+            *(f"params_{k}" for k in params),
+            *(f"user_attrs_{k}" for k in attrs),
+            "state",
+        ]
+    )
     for t in trials:
-        duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and t.datetime_start else None
+        duration = (
+            (t.datetime_complete - t.datetime_start).total_seconds()
+            if t.datetime_complete and t.datetime_start
+            else None
+        )
         decoded = decode_params(t.params, json_keys)
-        writer.writerow([csv_cell(v) for v in (t.number, *(t.values or [None] * len(names)), t.datetime_start, t.datetime_complete,
-                                               duration, *(decoded.get(k) for k in params), *(t.user_attrs.get(k) for k in attrs), t.state.name)])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    t.number,
+                    *(t.values or [None] * len(names)),
+                    t.datetime_start,
+                    t.datetime_complete,
+                    duration,
+                    *(decoded.get(k) for k in params),
+                    *(t.user_attrs.get(k) for k in attrs),
+                    t.state.name,
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -740,8 +888,8 @@ def write_outputs(study, study_dir: Path) -> list:
 
 def write_plots(study, plots_dir: Path) -> list:
     """Optuna's plots, one HTML page each (one figure per objective), sharing one plotly.min.js."""
-    import plotly.offline
     import optuna.visualization as vis
+    import plotly.offline
     from optuna.importance import PedAnovaImportanceEvaluator  # needs no scikit-learn, unlike fANOVA
 
     plots_dir.mkdir(exist_ok=True)
@@ -758,8 +906,9 @@ def write_plots(study, plots_dir: Path) -> list:
 
     plots = {
         "optimization_history": lambda i: vis.plot_optimization_history(study, target=target(i), target_name=names[i]),
-        "param_importances": lambda i: vis.plot_param_importances(study, evaluator=PedAnovaImportanceEvaluator(),
-                                                                  target=lower_is_better(i), target_name=names[i]),
+        "param_importances": lambda i: vis.plot_param_importances(
+            study, evaluator=PedAnovaImportanceEvaluator(), target=lower_is_better(i), target_name=names[i]
+        ),
         "parallel_coordinate": lambda i: vis.plot_parallel_coordinate(study, target=target(i), target_name=names[i]),
         "slice": lambda i: vis.plot_slice(study, target=target(i), target_name=names[i]),
         "contour": lambda i: vis.plot_contour(study, target=target(i), target_name=names[i]),
@@ -772,7 +921,9 @@ def write_plots(study, plots_dir: Path) -> list:
     written = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        warnings.filterwarnings("ignore", "PedAnovaImportanceEvaluator computes", UserWarning)  # targets are lower_is_better
+        warnings.filterwarnings(
+            "ignore", "PedAnovaImportanceEvaluator computes", UserWarning
+        )  # targets are lower_is_better
         for name, figures in pages.items():
             try:
                 body = "\n".join(f.to_html(full_html=False, include_plotlyjs=False) for f in figures())
@@ -780,8 +931,11 @@ def write_plots(study, plots_dir: Path) -> list:
                 log.warning("%s.html: %s", name, exc)
                 body = f"<p>{html.escape(name)}: not available for this study ({html.escape(str(exc))})</p>"
             path = plots_dir / f"{name}.html"
-            write_text_atomic(path, f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(study.study_name)}: '
-                                    f'{name}</title><script src="plotly.min.js"></script></head>\n<body>\n{body}\n</body></html>\n')
+            write_text_atomic(
+                path,
+                f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(study.study_name)}: '
+                f'{name}</title><script src="plotly.min.js"></script></head>\n<body>\n{body}\n</body></html>\n',
+            )
             written.append(path)
     return written
 
@@ -796,12 +950,22 @@ def state_counts(study) -> dict:
 
 def print_summary(console: Console, study, n_trials: int, wall_seconds: float, progress: BatchProgress) -> None:
     counts = state_counts(study)
-    table = Table(title=f"study '{study.study_name}': {counts['finished']} of {n_trials} trials finished", show_header=False)
-    rows = [("result", best_text(study)),
-            ("complete / pruned / failed", f"{counts['complete']} / {counts['pruned']} / {counts['fail'] - counts['failed_before_training']}"),
-            ("not trained (interrupted, budget reached, error)", str(counts["failed_before_training"])),
-            ("wall time", f"{wall_seconds:.1f}s"),
-            ("env-steps/s (this worker)", f"{progress.env_steps / progress.train_seconds:,.0f}" if progress.train_seconds else "-")]
+    table = Table(
+        title=f"study '{study.study_name}': {counts['finished']} of {n_trials} trials finished", show_header=False
+    )
+    rows = [
+        ("result", best_text(study)),
+        (
+            "complete / pruned / failed",
+            f"{counts['complete']} / {counts['pruned']} / {counts['fail'] - counts['failed_before_training']}",
+        ),
+        ("not trained (interrupted, budget reached, error)", str(counts["failed_before_training"])),
+        ("wall time", f"{wall_seconds:.1f}s"),
+        (
+            "env-steps/s (this worker)",
+            f"{progress.env_steps / progress.train_seconds:,.0f}" if progress.train_seconds else "-",
+        ),
+    ]
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -830,7 +994,9 @@ def load_stored_study(study_dir: str, storage: str | None):
         first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         dropped = source is not None and sqlalchemy.engine.make_url(source).password == "***"
         hint = "; study.json keeps no password: give --storage with it, or set PGPASSWORD" if dropped else ""
-        raise InputError(f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {redact(first_line, url)}{hint}") from None
+        raise InputError(
+            f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {redact(first_line, url)}{hint}"
+        ) from None
 
 
 def study_status(study_dir: str, storage: str | None, console: Console) -> None:
@@ -854,4 +1020,6 @@ def study_export(study_dir: str, storage: str | None, fmt: str) -> str:
     if fmt == "csv":
         return trials_csv(study)
     names, json_keys = objective_names_of(study), json_keys_of(study)
-    return json.dumps([trial_record(t, names, json_keys) for t in study.get_trials(deepcopy=False)], indent=2, default=str)
+    return json.dumps(
+        [trial_record(t, names, json_keys) for t in study.get_trials(deepcopy=False)], indent=2, default=str
+    )

@@ -53,7 +53,9 @@ DISTRIBUTIONS = (Uniform, LogUniform, UniformInt, Categorical)
 
 def validate_distribution(key: str, dist) -> None:
     if not isinstance(dist, DISTRIBUTIONS):
-        raise InputError(f"search space entry '{key}' is {type(dist).__name__}; use Uniform, LogUniform, UniformInt or Categorical")
+        raise InputError(
+            f"search space entry '{key}' is {type(dist).__name__}; use Uniform, LogUniform, UniformInt or Categorical"
+        )
     if isinstance(dist, Categorical):
         if not dist.values:
             raise InputError(f"search space entry '{key}': Categorical needs at least one value")

@@ -3,10 +3,10 @@
 import json
 import logging
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -22,9 +22,20 @@ from hyperlax.space import SAMPLING_METHODS, sample
 log = logging.getLogger(__name__)
 
 # What decides the samples and their results: a resume must not change any of these.
-RESUME_FIXED = ("algo_and_network_config", "env_config", "num_samples", "sampling_method", "seed",
-                "total_timesteps", "num_seeds", "num_evaluations", "eval_episodes", "hparam_batch_size",
-                "sequential", "group_by_structural_hparams")
+RESUME_FIXED = (
+    "algo_and_network_config",
+    "env_config",
+    "num_samples",
+    "sampling_method",
+    "seed",
+    "total_timesteps",
+    "num_seeds",
+    "num_evaluations",
+    "eval_episodes",
+    "hparam_batch_size",
+    "sequential",
+    "group_by_structural_hparams",
+)
 
 
 @dataclass
@@ -45,9 +56,17 @@ class SweepArgs:
     resume_from: str | None = None
 
 
-DEFAULTS = {"algo_and_network_config": "ppo_mlp", "env_config": "gymnax.pendulum", "num_samples": 8,
-            "hparam_batch_size": 8, "sampling_method": "qmc_sobol", "sequential": False,
-            "group_by_structural_hparams": False, "num_seeds": 2, "seed": 0}
+DEFAULTS = {
+    "algo_and_network_config": "ppo_mlp",
+    "env_config": "gymnax.pendulum",
+    "num_samples": 8,
+    "hparam_batch_size": 8,
+    "sampling_method": "qmc_sobol",
+    "sequential": False,
+    "group_by_structural_hparams": False,
+    "num_seeds": 2,
+    "seed": 0,
+}
 
 
 def check_positive(name: str, value) -> None:
@@ -62,23 +81,36 @@ def resolve_args(args: SweepArgs) -> tuple[SweepArgs, Path]:
         sweep_dir = Path(args.resume_from)
         stored_path = sweep_dir / "sweep.json"
         if not stored_path.is_file():
-            raise InputError(f"--resume-from {sweep_dir}: no sweep.json there; give the directory a sweep wrote (it holds sweep.json and samples/)")
+            raise InputError(
+                f"--resume-from {sweep_dir}: no sweep.json there; give the directory a sweep wrote (it holds sweep.json and samples/)"
+            )
         stored = json.loads(stored_path.read_text())["args"]
         for key in RESUME_FIXED:
             if key in given and given[key] != stored.get(key):
-                raise InputError(f"--{key.replace('_', '-')} {given[key]} differs from {stored.get(key)} stored in {stored_path}; resume with the stored arguments or start a new sweep")
+                raise InputError(
+                    f"--{key.replace('_', '-')} {given[key]} differs from {stored.get(key)} stored in {stored_path}; resume with the stored arguments or start a new sweep"
+                )
         merged = {**stored, **given}
     else:
         merged = {**DEFAULTS, **given}
     resolved = SweepArgs(**{k: merged.get(k) for k in SweepArgs.__dataclass_fields__})
-    for name in ("num_samples", "hparam_batch_size", "total_timesteps", "num_seeds", "num_evaluations", "eval_episodes"):
+    for name in (
+        "num_samples",
+        "hparam_batch_size",
+        "total_timesteps",
+        "num_seeds",
+        "num_evaluations",
+        "eval_episodes",
+    ):
         check_positive(name, getattr(resolved, name))
     if resolved.sampling_method not in SAMPLING_METHODS:
         raise InputError(f"unknown sampling method '{resolved.sampling_method}'; valid: {', '.join(SAMPLING_METHODS)}")
     return resolved, (Path(args.resume_from) if args.resume_from else None)
 
 
-def run_settings(recipe: Recipe, args, *, hparam_batch_size: int, sequential: bool = False, group_by_structure: bool = False) -> RunSettings:
+def run_settings(
+    recipe: Recipe, args, *, hparam_batch_size: int, sequential: bool = False, group_by_structure: bool = False
+) -> RunSettings:
     """Run settings from CLI arguments, falling back to the recipe's `training` section."""
     training = recipe.base_config.get("training", {})
     settings = RunSettings(
@@ -96,9 +128,16 @@ def run_settings(recipe: Recipe, args, *, hparam_batch_size: int, sequential: bo
     return settings
 
 
-def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches",
-              progress: BatchProgress | None = None, on_batch: Callable | None = None,
-              should_stop: Callable | None = None) -> None:
+def run_plans(
+    runner: Runner,
+    plans: list,
+    samples_dir: Path,
+    console: Console,
+    label: str = "batches",
+    progress: BatchProgress | None = None,
+    on_batch: Callable | None = None,
+    should_stop: Callable | None = None,
+) -> None:
     """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
 
     `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
@@ -110,22 +149,34 @@ def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, 
         if is_complete(batch_dir):
             stored_ids = [row["sample_id"] for row in read_batch(batch_dir)]
             if stored_ids != [s.sample_id for s in plan.samples]:
-                raise InputError(f"{batch_dir} holds samples {stored_ids}, not the planned {[s.sample_id for s in plan.samples]}; resume with the arguments the sweep was started with")
+                raise InputError(
+                    f"{batch_dir} holds samples {stored_ids}, not the planned {[s.sample_id for s in plan.samples]}; resume with the arguments the sweep was started with"
+                )
             log.info("%s complete, skipped", plan.name)
         else:
             pending.append(plan)
     if len(pending) < len(plans):
         console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
     s = runner.settings
-    with nullcontext(progress) if progress is not None else BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
+    with (
+        nullcontext(progress)
+        if progress is not None
+        else BatchProgress(console, len(pending), s.num_evaluations, label) as progress
+    ):
         for plan in pending:
             result = runner.run_batch(plan, progress.on_segment, should_stop)
             write_batch(samples_dir / plan.name, plan, result)
             progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
             if on_batch is not None:
                 on_batch(plan, result)
-            log.info("%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s", plan.name, len(plan.samples),
-                     result.compile_seconds, result.wall_seconds, result.env_steps_per_second)
+            log.info(
+                "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
+                plan.name,
+                len(plan.samples),
+                result.compile_seconds,
+                result.wall_seconds,
+                result.env_steps_per_second,
+            )
 
 
 def sweep(args: SweepArgs, console: Console) -> Path:
@@ -134,27 +185,46 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     spec = make_env(args.env_config)
     sweep_dir = resume_dir or Path(args.output_root) / recipe.name / spec.name.replace(".", "_")
     if resume_dir is None and (sweep_dir / "sweep.json").exists():
-        raise InputError(f"{sweep_dir} already holds a sweep; continue it with --resume-from {sweep_dir} or choose another --output-root")
-    settings = run_settings(recipe, args, hparam_batch_size=args.hparam_batch_size, sequential=args.sequential,
-                            group_by_structure=args.group_by_structural_hparams)
+        raise InputError(
+            f"{sweep_dir} already holds a sweep; continue it with --resume-from {sweep_dir} or choose another --output-root"
+        )
+    settings = run_settings(
+        recipe,
+        args,
+        hparam_batch_size=args.hparam_batch_size,
+        sequential=args.sequential,
+        group_by_structure=args.group_by_structural_hparams,
+    )
     runner = Runner(recipe.algorithm, spec, settings)
     defaults = recipe.defaults()
-    samples = [Sample(i, values, {**defaults, **values})
-               for i, values in enumerate(sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed))]
+    samples = [
+        Sample(i, values, {**defaults, **values})
+        for i, values in enumerate(sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed))
+    ]
     plans = runner.plan(samples)
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if resume_dir is None:
-        write_json_atomic(sweep_dir / "sweep.json", {
-            "args": {**asdict(args), "total_timesteps": settings.total_timesteps, "num_evaluations": settings.num_evaluations,
-                     "eval_episodes": settings.eval_episodes, "resume_from": None},
-            "recipe": recipe.name,
-            "distributions": {k: repr(v) for k, v in recipe.distributions.items()},
-            "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
-        })
-    console.print(f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.gymnax_id}), "
-                  f"{len(plans)} {'runs' if args.sequential else 'batches'}, {settings.num_seeds} seeds, "
-                  f"{settings.total_timesteps} env steps each -> {sweep_dir}")
+        write_json_atomic(
+            sweep_dir / "sweep.json",
+            {
+                "args": {
+                    **asdict(args),
+                    "total_timesteps": settings.total_timesteps,
+                    "num_evaluations": settings.num_evaluations,
+                    "eval_episodes": settings.eval_episodes,
+                    "resume_from": None,
+                },
+                "recipe": recipe.name,
+                "distributions": {k: repr(v) for k, v in recipe.distributions.items()},
+                "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
+            },
+        )
+    console.print(
+        f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.gymnax_id}), "
+        f"{len(plans)} {'runs' if args.sequential else 'batches'}, {settings.num_seeds} seeds, "
+        f"{settings.total_timesteps} env steps each -> {sweep_dir}"
+    )
     start = time.perf_counter()
     run_plans(runner, plans, sweep_dir / "samples", console, "runs" if args.sequential else "batches")
     rows = collect_rows(sweep_dir / "samples")
@@ -170,5 +240,8 @@ def print_summary(console: Console, rows: list, wall_seconds: float, top: int = 
     for column in ("sample", "final_performance", "peak_performance", "stability_score", "normalized_auc"):
         table.add_column(column, justify="right")
     for r in sorted(ok, key=lambda r: -r["final_performance"])[:top]:
-        table.add_row(str(r["sample_id"]), *(f"{r[c]:.4g}" for c in ("final_performance", "peak_performance", "stability_score", "normalized_auc")))
+        table.add_row(
+            str(r["sample_id"]),
+            *(f"{r[c]:.4g}" for c in ("final_performance", "peak_performance", "stability_score", "normalized_auc")),
+        )
     console.print(table)

@@ -24,7 +24,11 @@ TINY = {
 
 
 def tiny_flat(**overrides):
-    return {**load_recipe("dqn_mlp").defaults(), **TINY, **{f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}}
+    return {
+        **load_recipe("dqn_mlp").defaults(),
+        **TINY,
+        **{f"algorithm.hyperparam.{k}": v for k, v in overrides.items()},
+    }
 
 
 def config(**overrides):
@@ -104,8 +108,11 @@ def test_annealed_learning_rate_reaches_zero_exactly_at_the_last_planned_update(
     state = jax.jit(train.init)(hp, jax.random.PRNGKey(0))
     for _ in range(2):
         before, (state, _) = state, segment(hp, state)
-    [adam] = [s for s in jax.tree.leaves(state.opt, is_leaf=lambda x: isinstance(x, optax.ScaleByAdamState))
-              if isinstance(s, optax.ScaleByAdamState)]
+    [adam] = [
+        s
+        for s in jax.tree.leaves(state.opt, is_leaf=lambda x: isinstance(x, optax.ScaleByAdamState))
+        if isinstance(s, optax.ScaleByAdamState)
+    ]
     assert int(adam.count) == dqn.planned_updates(hp, 8) == (16 if learning_starts == 0 else 12)
     assert not same(before.params, state.params)  # the rate was still above 0 in the last planned segment
     after, _ = segment(hp, state)
@@ -124,7 +131,9 @@ def test_terminal_transitions_store_the_last_observation_not_the_reset_one():
     ends = terminated[:-1] == 1.0
     assert ends.sum() >= 3  # random play drops the pole within a few dozen steps
     assert np.all(np.isclose(next_obs[:-1], obs[1:]).all(axis=-1) == ~ends)
-    fell = (np.abs(next_obs[:-1, 0]) > spec.params.x_threshold) | (np.abs(next_obs[:-1, 2]) > spec.params.theta_threshold_radians)
+    fell = (np.abs(next_obs[:-1, 0]) > spec.params.x_threshold) | (
+        np.abs(next_obs[:-1, 2]) > spec.params.theta_threshold_radians
+    )
     assert np.array_equal(fell, ends)  # the stored next obs is the state that ended the episode
 
 

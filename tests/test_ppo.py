@@ -28,7 +28,9 @@ def test_annealed_learning_rate_reaches_zero_at_the_last_update(anneal_lr):
         state, _ = segment(config, state)
     # One segment past the planned end: an annealed rate is 0 there, so the networks no longer move.
     after, _ = segment(config, state)
-    unchanged = jax.tree.map(np.array_equal, (state.actor_params, state.critic_params), (after.actor_params, after.critic_params))
+    unchanged = jax.tree.map(
+        np.array_equal, (state.actor_params, state.critic_params), (after.actor_params, after.critic_params)
+    )
     assert all(jax.tree.leaves(unchanged)) == anneal_lr
 
 

@@ -39,8 +39,12 @@ def test_group_by_structure_gathers_each_structure_into_full_batches():
 
 
 def test_sequential_mode_runs_one_sample_per_run_directory():
-    plans = plan_batches(samples_with_structures(["a", "b", "a"]), structure,
-                         RunSettings(total_timesteps=1, sequential=True, hparam_batch_size=4), "cpu")
+    plans = plan_batches(
+        samples_with_structures(["a", "b", "a"]),
+        structure,
+        RunSettings(total_timesteps=1, sequential=True, hparam_batch_size=4),
+        "cpu",
+    )
     assert [p.name for p in plans] == ["run_0000", "run_0001", "run_0002"]
     assert [ids(p) for p in plans] == [[0], [1], [2]]
 
@@ -77,8 +81,6 @@ def tiny(request):
         return Runner(recipe.algorithm, make_env(env), RunSettings(**{**base, **settings}))
 
     return make_sample, runner
-
-
 
 
 @pytest.mark.parametrize("env", ["gymnax.cartpole", "gymnax.pendulum"])
@@ -138,11 +140,15 @@ def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unch
     assert [row["status"] for row in result.rows] == ["pruned", "ok", "pruned", "pruned"]
     assert result.rows[0]["reason"] == "pruned after 64 env steps"
     timing = ("env_steps_per_second", "compile_seconds")
-    assert {k: v for k, v in result.rows[1].items() if k not in timing} == {k: v for k, v in full.rows[1].items() if k not in timing}
+    assert {k: v for k, v in result.rows[1].items() if k not in timing} == {
+        k: v for k, v in full.rows[1].items() if k not in timing
+    }
     truncated = compute_metrics(full.returns[2][:, :1], full.eval_steps[:1], runner.spec.return_range)
     assert result.rows[2]["final_performance"] == truncated["final_performance"]
     # chunk [2, 3] stopped after its last sample did, at evaluation 2: never run again
-    assert np.array_equal(result.returns[2:, :, :2], full.returns[2:, :, :2]) and np.isnan(result.returns[2:, :, 2:]).all()
+    assert (
+        np.array_equal(result.returns[2:, :, :2], full.returns[2:, :, :2]) and np.isnan(result.returns[2:, :, 2:]).all()
+    )
     assert np.array_equal(result.returns[:2], full.returns[:2])  # chunk [0, 1] ran to the end for sample 1
     # env steps trained: chunk [0, 1] all 4 segments, chunk [2, 3] 2 segments; 2 seeds each
     assert result.env_steps_per_second * result.wall_seconds == pytest.approx(2 * (2 * 128 + 2 * 64))
@@ -152,8 +158,16 @@ def test_metrics_and_throughput_are_reported_per_configuration(tiny):
     make_sample, make_runner = tiny
     result = run_batch(make_runner(), [make_sample(0)])
     row = result.rows[0]
-    for key in ("peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
-                "final_iqm_across_seeds", "env_steps_per_second", "compile_seconds"):
+    for key in (
+        "peak_performance",
+        "final_performance",
+        "stability_score",
+        "normalized_auc",
+        "per_seed_final_returns",
+        "final_iqm_across_seeds",
+        "env_steps_per_second",
+        "compile_seconds",
+    ):
         assert key in row
     assert len(row["per_seed_final_returns"]) == 2
     assert result.returns.shape == (1, 2, 2, 2)  # config, seed, evaluation, episode

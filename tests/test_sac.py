@@ -74,7 +74,9 @@ def test_tanh_normal_density_matches_a_histogram_of_its_samples():
 
 
 def test_tanh_normal_log_prob_stays_finite_far_in_the_saturated_tails():
-    _, log_prob = D.tanh_normal_sample_and_log_prob(jax.random.PRNGKey(3), jnp.full((4, 1), 30.0), jnp.full((4, 1), -5.0))
+    _, log_prob = D.tanh_normal_sample_and_log_prob(
+        jax.random.PRNGKey(3), jnp.full((4, 1), 30.0), jnp.full((4, 1), -5.0)
+    )
     assert np.all(np.isfinite(log_prob))
 
 
@@ -97,7 +99,9 @@ def test_no_update_before_learning_starts_then_updates_begin(history):
 def test_target_critics_move_tau_of_the_way_to_the_critics_after_each_update(history):
     start, after = history[1].learner, history[2].learner  # exactly one update in between
     assert all(np.array_equal(a, b) for a, b in zip(leaves(start.critic_params), leaves(start.target_params)))
-    for online, target, old in zip(leaves(after.critic_params), leaves(after.target_params), leaves(start.target_params)):
+    for online, target, old in zip(
+        leaves(after.critic_params), leaves(after.target_params), leaves(start.target_params)
+    ):
         np.testing.assert_allclose(target, 0.25 * online + 0.75 * old, rtol=1e-5, atol=1e-7)
     assert not np.allclose(leaves(after.target_params)[0], leaves(start.target_params)[0])
 

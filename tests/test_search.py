@@ -14,16 +14,41 @@ from optuna.trial import TrialState
 
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
+from hyperlax.search import (
+    PRUNERS,
+    SAMPLERS,
+    beyond_budget,
+    connect_url,
+    decode_params,
+    make_sampler,
+    mask_url,
+    suggest_values,
+    was_trained,
+)
 from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
-from hyperlax.search import (PRUNERS, SAMPLERS, beyond_budget, connect_url, decode_params, make_sampler, mask_url, suggest_values,
-                             was_trained)
 from tests.conftest import TINY_PPO
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"  # a categorical of lists: [8] or [4, 4]
 # The sweep tests' recipe, env and budget: the JAX cache serves the programs they compiled.
-SEARCH = ["optuna-hp-search", "--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole", "--total-timesteps", "64",
-          "--num-evaluations", "2", "--eval-episodes", "2", "--num-seeds", "2", "--optuna-study-batch-size", "4",
-          "--runner-hparam-batch-size", "4"]
+SEARCH = [
+    "optuna-hp-search",
+    "--algo-and-network-config",
+    TINY_PPO,
+    "--env-config",
+    "gymnax.cartpole",
+    "--total-timesteps",
+    "64",
+    "--num-evaluations",
+    "2",
+    "--eval-episodes",
+    "2",
+    "--num-seeds",
+    "2",
+    "--optuna-study-batch-size",
+    "4",
+    "--runner-hparam-batch-size",
+    "4",
+]
 PLOTS = ("optimization_history", "param_importances", "parallel_coordinate", "slice", "contour")
 
 
@@ -56,7 +81,13 @@ def test_single_objective_study_writes_every_output(single):
     study = load(single, "single")
     trials = study.get_trials()
     assert len(trials) == 4 and all(t.state == TrialState.COMPLETE and math.isfinite(t.value) for t in trials)
-    for name in ("optuna_study.db", "study.json", "trials.csv", "best_optuna_params.json", "analysis_plots/plotly.min.js"):
+    for name in (
+        "optuna_study.db",
+        "study.json",
+        "trials.csv",
+        "best_optuna_params.json",
+        "analysis_plots/plotly.min.js",
+    ):
         assert (single / name).is_file(), name
     for name in PLOTS:
         page = (single / "analysis_plots" / f"{name}.html").read_text()
@@ -73,14 +104,22 @@ def test_best_json_matches_study_best_trial(single):
     assert stored["number"] == best.number
     assert stored["values"] == {"final_performance": best.value}
     assert stored["params"] == decode_params(best.params, [LAYERS])
-    assert stored["metrics"]["final_performance"] == best.value and len(stored["metrics"]["per_seed_final_returns"]) == 2
+    assert (
+        stored["metrics"]["final_performance"] == best.value and len(stored["metrics"]["per_seed_final_returns"]) == 2
+    )
 
 
 def test_every_trial_keeps_metrics_batch_dir_and_structure_as_user_attrs(single):
     for trial in load(single, "single").get_trials():
         attrs = trial.user_attrs
-        assert {"peak_performance", "final_performance", "stability_score", "normalized_auc", "per_seed_final_returns",
-                "env_steps_per_second"} <= set(attrs)
+        assert {
+            "peak_performance",
+            "final_performance",
+            "stability_score",
+            "normalized_auc",
+            "per_seed_final_returns",
+            "env_steps_per_second",
+        } <= set(attrs)
         assert attrs["structural_key"]["actor_layer_sizes"] == json.loads(trial.params[LAYERS])
         hparams = json.loads((single / attrs["batch_dir"] / "hparams.json").read_text())
         entry = next(h for h in hparams if h["sample_id"] == trial.number)
@@ -100,9 +139,13 @@ def test_categorical_lists_round_trip_through_optuna():
 
 
 def test_each_distribution_maps_to_its_suggest():
-    distributions = {"a.log": LogUniform(domain=(1e-4, 1e-2)), "a.lin": Uniform(domain=(0.1, 0.3)),
-                     "a.int": UniformInt(domain=(1, 4)), "a.act": Categorical(values=["tanh", "relu"]),
-                     "a.flag": Categorical(values=[True, False])}
+    distributions = {
+        "a.log": LogUniform(domain=(1e-4, 1e-2)),
+        "a.lin": Uniform(domain=(0.1, 0.3)),
+        "a.int": UniformInt(domain=(1, 4)),
+        "a.act": Categorical(values=["tanh", "relu"]),
+        "a.flag": Categorical(values=[True, False]),
+    }
     trial = optuna.create_study().ask()
     values = suggest_values(trial, distributions)
     d = trial.distributions
@@ -124,8 +167,22 @@ def test_study_commands_read_the_storage_from_study_json(single, capsys):
 
 
 def test_multi_objective_pareto_file_matches_best_trials(tmp_path):
-    code, _, _ = run_cli([*SEARCH, "--study-name", "multi", "--n-trials", "4", "--output-root", str(tmp_path),
-                          "--objective-names", "final_performance", "normalized_auc", "--sampler", "nsgaii"])
+    code, _, _ = run_cli(
+        [
+            *SEARCH,
+            "--study-name",
+            "multi",
+            "--n-trials",
+            "4",
+            "--output-root",
+            str(tmp_path),
+            "--objective-names",
+            "final_performance",
+            "normalized_auc",
+            "--sampler",
+            "nsgaii",
+        ]
+    )
     assert code == 0
     study_dir = study_dir_of(tmp_path)
     study = load(study_dir, "multi")
@@ -147,7 +204,9 @@ def test_resume_fails_orphaned_running_trials_and_ends_with_exactly_n_trials(tmp
     for trial in orphans:
         suggest_values(trial, load_recipe(TINY_PPO).distributions)
 
-    code, _, _ = run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "4", "--heartbeat-interval", "1"])
+    code, _, _ = run_cli(
+        ["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "4", "--heartbeat-interval", "1"]
+    )
 
     assert code == 0
     trials = load(study_dir, "resume").get_trials()
@@ -165,10 +224,14 @@ def test_budget_is_the_first_n_trials_that_are_trained_training_or_waiting():
     def trial(number, state, **attrs):
         return SimpleNamespace(number=number, state=state, user_attrs=attrs)
 
-    trials = [trial(0, TrialState.COMPLETE, batch_dir="b"), trial(1, TrialState.FAIL, reason="interrupted"),
-              trial(2, TrialState.FAIL, batch_dir="b", reason="non-finite returns (diverged)"), trial(3, TrialState.WAITING),
-              *(trial(n, TrialState.RUNNING) for n in range(4, 10)),
-              trial(10, TrialState.FAIL, batch_dir="b", reason="interrupted")]  # killed while being told
+    trials = [
+        trial(0, TrialState.COMPLETE, batch_dir="b"),
+        trial(1, TrialState.FAIL, reason="interrupted"),
+        trial(2, TrialState.FAIL, batch_dir="b", reason="non-finite returns (diverged)"),
+        trial(3, TrialState.WAITING),
+        *(trial(n, TrialState.RUNNING) for n in range(4, 10)),
+        trial(10, TrialState.FAIL, batch_dir="b", reason="interrupted"),
+    ]  # killed while being told
     # 0, 2, 3, 4, 5 make five; the interrupted trials count for nothing.
     assert [t.number for t in trials if was_trained(t)] == [0, 2]
     assert beyond_budget(trials, [4, 5, 6, 7], n_trials=5) == [6, 7]
@@ -184,23 +247,36 @@ def test_masked_urls_never_show_the_password():
 BAD_INPUTS = {
     "unknown objective": (["--objective-names", "sharpe_ratio"], "unknown objective 'sharpe_ratio'"),
     "unknown sampler": (["--sampler", "grid"], "unknown sampler 'grid'"),
-    "directions count": (["--objective-names", "final_performance", "stability_score", "--objective-directions", "maximize"],
-                         "1 given for 2 objectives"),
+    "directions count": (
+        ["--objective-names", "final_performance", "stability_score", "--objective-directions", "maximize"],
+        "1 given for 2 objectives",
+    ),
     "unknown direction": (["--objective-directions", "upward"], "unknown objective direction 'upward'"),
     "zero trials": (["--n-trials", "0"], "--n-trials"),
     "negative batch": (["--optuna-study-batch-size", "-2"], "--optuna-study-batch-size"),
-    "cmaes with two objectives": (["--sampler", "cmaes", "--objective-names", "final_performance", "normalized_auc"],
-                                  "--sampler cmaes optimises one objective"),
+    "cmaes with two objectives": (
+        ["--sampler", "cmaes", "--objective-names", "final_performance", "normalized_auc"],
+        "--sampler cmaes optimises one objective",
+    ),
     "missing resume dir": (["--resume-from", "{tmp}/nowhere"], "no study.json there"),
     "storage not a url": (["--storage", "not a url"], "--storage is not a database URL"),
-    "dqn on a continuous env": (["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"],
-                                "dqn needs discrete actions but gymnax.pendulum"),
+    "dqn on a continuous env": (
+        ["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"],
+        "dqn needs discrete actions but gymnax.pendulum",
+    ),
     "unknown pruner": (["--pruner", "asha"], "unknown pruner 'asha'; valid: none, median, halving, hyperband"),
-    "pruner with two objectives": (["--pruner", "median", "--objective-names", "final_performance", "peak_performance"],
-                                   "Optuna prunes single-objective studies only"),
-    "pruner with stability": (["--pruner", "median", "--objective-names", "stability_score"], "do not forecast stability_score"),
-    "unreachable storage with password": (["--storage", "postgresql://hyper:s3cret-pw@127.0.0.1:1/optuna"],
-                                          "postgresql://hyper:***@127.0.0.1:1/optuna"),
+    "pruner with two objectives": (
+        ["--pruner", "median", "--objective-names", "final_performance", "peak_performance"],
+        "Optuna prunes single-objective studies only",
+    ),
+    "pruner with stability": (
+        ["--pruner", "median", "--objective-names", "stability_score"],
+        "do not forecast stability_score",
+    ),
+    "unreachable storage with password": (
+        ["--storage", "postgresql://hyper:s3cret-pw@127.0.0.1:1/optuna"],
+        "postgresql://hyper:***@127.0.0.1:1/optuna",
+    ),
 }
 
 
@@ -208,7 +284,9 @@ BAD_INPUTS = {
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(case, tmp_path, capsys):
     flags, message = BAD_INPUTS[case]
     out_root = tmp_path / "out"
-    code, out, err = run_cli([*SEARCH, "--output-root", str(out_root), *(f.format(tmp=tmp_path) for f in flags)], capsys)
+    code, out, err = run_cli(
+        [*SEARCH, "--output-root", str(out_root), *(f.format(tmp=tmp_path) for f in flags)], capsys
+    )
     assert code == 2
     assert err.startswith("hyperlax: error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert message in err
@@ -225,7 +303,9 @@ def test_gp_sampler_without_torch_says_how_to_install(tmp_path, capsys):
 def test_resuming_with_other_objectives_is_an_error_and_touches_nothing(single, capsys):
     db = single / "optuna_study.db"
     before = (db.stat().st_mtime_ns, (single / "study.json").read_text())
-    code, _, err = run_cli(["optuna-hp-search", "--resume-from", str(single), "--objective-names", "stability_score"], capsys)
+    code, _, err = run_cli(
+        ["optuna-hp-search", "--resume-from", str(single), "--objective-names", "stability_score"], capsys
+    )
     assert code == 2 and "--objective-names" in err and "differs" in err
     assert (db.stat().st_mtime_ns, (single / "study.json").read_text()) == before
 
@@ -254,8 +334,15 @@ def test_every_sampler_suggests_from_the_recipe_space(name):
 def test_workers_with_one_seed_draw_different_trials_and_reproduce_each_trial():
     storage = optuna.storages.InMemoryStorage()
     distributions = load_recipe(TINY_PPO).distributions
-    workers = [optuna.create_study(storage=storage, study_name="shared", load_if_exists=True,
-                                   sampler=make_sampler("random", seed=7, population_size=2)) for _ in range(2)]
+    workers = [
+        optuna.create_study(
+            storage=storage,
+            study_name="shared",
+            load_if_exists=True,
+            sampler=make_sampler("random", seed=7, population_size=2),
+        )
+        for _ in range(2)
+    ]
     params = [suggest_values(workers[i % 2].ask(), distributions)["algorithm.hyperparam.actor_lr"] for i in range(4)]
     assert len(set(params)) == 4
     alone = optuna.create_study(sampler=make_sampler("random", seed=7, population_size=2))
@@ -263,8 +350,20 @@ def test_workers_with_one_seed_draw_different_trials_and_reproduce_each_trial():
 
 
 def test_a_worker_with_other_settings_cannot_join_a_stored_study(single, tmp_path, capsys):
-    code, _, err = run_cli([*SEARCH, "--study-name", "single", "--storage", f"sqlite:///{single / 'optuna_study.db'}",
-                            "--output-root", str(tmp_path / "other"), "--total-timesteps", "128"], capsys)
+    code, _, err = run_cli(
+        [
+            *SEARCH,
+            "--study-name",
+            "single",
+            "--storage",
+            f"sqlite:///{single / 'optuna_study.db'}",
+            "--output-root",
+            str(tmp_path / "other"),
+            "--total-timesteps",
+            "128",
+        ],
+        capsys,
+    )
     assert code == 2 and "was started with other total_timesteps" in err
     assert not (tmp_path / "other").exists()
 
@@ -281,8 +380,23 @@ def test_every_trial_reports_its_eval_return_at_each_evaluation_before_the_last(
 
 @pytest.mark.parametrize("name", PRUNERS)
 def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
-    code, _, _ = run_cli([*SEARCH, "--study-name", name, "--n-trials", "4", "--pruner", name, "--optuna-study-batch-size", "2",
-                          "--num-evaluations", "4", "--output-root", str(tmp_path)])
+    code, _, _ = run_cli(
+        [
+            *SEARCH,
+            "--study-name",
+            name,
+            "--n-trials",
+            "4",
+            "--pruner",
+            name,
+            "--optuna-study-batch-size",
+            "2",
+            "--num-evaluations",
+            "4",
+            "--output-root",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     trials = load(study_dir_of(tmp_path), name).get_trials()
     assert len(trials) == 4 and all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
@@ -295,7 +409,9 @@ def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
 def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermediate_value(tmp_path, monkeypatch):
     # A real Optuna pruner that prunes every reported value below 1e9, i.e. every trial at its first evaluation.
     monkeypatch.setitem(PRUNERS, "median", lambda evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
-    code, _, _ = run_cli([*SEARCH, "--study-name", "p", "--n-trials", "4", "--pruner", "median", "--output-root", str(tmp_path)])
+    code, _, _ = run_cli(
+        [*SEARCH, "--study-name", "p", "--n-trials", "4", "--pruner", "median", "--output-root", str(tmp_path)]
+    )
     assert code == 0
     study_dir = study_dir_of(tmp_path)
     trials = load(study_dir, "p").get_trials()
@@ -305,7 +421,9 @@ def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermed
         assert trial.user_attrs["reason"] == "pruned after 32 env steps"
         curves = np.load(study_dir / trial.user_attrs["batch_dir"] / "curves.npz")
         index = [int(i) for i in curves["sample_ids"]].index(trial.number)
-        assert np.isfinite(curves["returns"][index, :, 0]).all() and np.isnan(curves["returns"][index, :, 1]).all()  # never trained
+        assert (
+            np.isfinite(curves["returns"][index, :, 0]).all() and np.isnan(curves["returns"][index, :, 1]).all()
+        )  # never trained
 
 
 # ---- YAML study specs ----
@@ -313,11 +431,15 @@ def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermed
 
 def test_a_yaml_spec_sets_the_flags_and_the_command_line_overrides_it(tmp_path):
     spec = tmp_path / "study.yaml"
-    spec.write_text(f"algo_and_network_config: {TINY_PPO}\nenv-config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
-                    f"eval_episodes: 2\nnum_seeds: 2\nstudy_name: from_spec\nn_trials: 4\noptuna_study_batch_size: 4\n"
-                    f"runner_hparam_batch_size: 4\nobjective_names: [final_performance, peak_performance]\n"
-                    f"no_compile_cache: false\noutput_root: {tmp_path / 'out'}\n")
-    code, _, _ = run_cli(["optuna-hp-search", "--spec", str(spec), "--n-trials", "2", "--objective-names", "final_performance"])
+    spec.write_text(
+        f"algo_and_network_config: {TINY_PPO}\nenv-config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
+        f"eval_episodes: 2\nnum_seeds: 2\nstudy_name: from_spec\nn_trials: 4\noptuna_study_batch_size: 4\n"
+        f"runner_hparam_batch_size: 4\nobjective_names: [final_performance, peak_performance]\n"
+        f"no_compile_cache: false\noutput_root: {tmp_path / 'out'}\n"
+    )
+    code, _, _ = run_cli(
+        ["optuna-hp-search", "--spec", str(spec), "--n-trials", "2", "--objective-names", "final_performance"]
+    )
     assert code == 0
     study_dir = study_dir_of(tmp_path / "out")
     args = json.loads((study_dir / "study.json").read_text())["args"]
@@ -329,9 +451,16 @@ def test_the_example_spec_names_only_real_flags():
     from hyperlax.cli import build_parser, expand_spec
 
     parser = build_parser()
-    argv = expand_spec(parser, ["optuna-hp-search", "--spec", str(Path(__file__).parent.parent / "examples" / "pendulum_study.yaml")])
+    argv = expand_spec(
+        parser, ["optuna-hp-search", "--spec", str(Path(__file__).parent.parent / "examples" / "pendulum_study.yaml")]
+    )
     args = parser.parse_args(argv)
-    assert (args.n_trials, args.pruner, args.objective_names, args.total_timesteps) == (64, "median", ["final_performance"], 200000)
+    assert (args.n_trials, args.pruner, args.objective_names, args.total_timesteps) == (
+        64,
+        "median",
+        ["final_performance"],
+        200000,
+    )
 
 
 BAD_SPECS = {
@@ -355,5 +484,7 @@ def test_a_bad_spec_is_one_line_exit_2_and_creates_nothing(case, tmp_path, capsy
 
 
 def test_a_missing_spec_file_is_an_input_error(tmp_path, capsys):
-    code, _, err = run_cli([*SEARCH, "--spec", str(tmp_path / "none.yaml"), "--output-root", str(tmp_path / "out")], capsys)
+    code, _, err = run_cli(
+        [*SEARCH, "--spec", str(tmp_path / "none.yaml"), "--output-root", str(tmp_path / "out")], capsys
+    )
     assert code == 2 and "cannot read it" in err and list(tmp_path.iterdir()) == []

@@ -10,8 +10,20 @@ import pytest
 from hyperlax.cli import main
 from tests.conftest import TINY_PPO
 
-FAST = ["--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole", "--total-timesteps", "64",
-        "--num-evaluations", "2", "--eval-episodes", "2", "--num-seeds", "2"]
+FAST = [
+    "--algo-and-network-config",
+    TINY_PPO,
+    "--env-config",
+    "gymnax.cartpole",
+    "--total-timesteps",
+    "64",
+    "--num-evaluations",
+    "2",
+    "--eval-episodes",
+    "2",
+    "--num-seeds",
+    "2",
+]
 
 
 def sweep(tmp_path, *extra):
@@ -85,23 +97,35 @@ def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
     assert (sweep_dir / "results.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--algo-and-network-config", "ppo_nope"], "unknown recipe 'ppo_nope'; valid: dqn_mlp, ppo_mlp, sac_mlp"),
-    (["--env-config", "gymnax.nope"], "unknown env config 'gymnax.nope'; valid:"),
-    (["--sampling-method", "grid"], "unknown sampling method 'grid'; valid: qmc_sobol, random"),
-    (["--num-samples", "0"], "must be a positive integer, got 0"),
-    (["--hparam-batch-size", "-3"], "must be a positive integer, got -3"),
-    (["--total-timesteps", "abc"], "expected a positive integer, got 'abc'"),
-    (["--algo-and-network-config", "no/such/recipe.py"], "recipe file 'no/such/recipe.py' does not exist"),
-    (["--resume-from", "/nonexistent/sweep"], "--resume-from /nonexistent/sweep: no sweep.json there"),
-    (["--sequential", "maybe"], "expected True or False, got 'maybe'"),
-    (["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"], "dqn needs discrete actions but gymnax.pendulum"),
-    (["--algo-and-network-config", "sac_mlp", "--env-config", "gymnax.cartpole"], "sac needs continuous actions but gymnax.cartpole"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--algo-and-network-config", "ppo_nope"], "unknown recipe 'ppo_nope'; valid: dqn_mlp, ppo_mlp, sac_mlp"),
+        (["--env-config", "gymnax.nope"], "unknown env config 'gymnax.nope'; valid:"),
+        (["--sampling-method", "grid"], "unknown sampling method 'grid'; valid: qmc_sobol, random"),
+        (["--num-samples", "0"], "must be a positive integer, got 0"),
+        (["--hparam-batch-size", "-3"], "must be a positive integer, got -3"),
+        (["--total-timesteps", "abc"], "expected a positive integer, got 'abc'"),
+        (["--algo-and-network-config", "no/such/recipe.py"], "recipe file 'no/such/recipe.py' does not exist"),
+        (["--resume-from", "/nonexistent/sweep"], "--resume-from /nonexistent/sweep: no sweep.json there"),
+        (["--sequential", "maybe"], "expected True or False, got 'maybe'"),
+        (
+            ["--algo-and-network-config", "dqn_mlp", "--env-config", "gymnax.pendulum"],
+            "dqn needs discrete actions but gymnax.pendulum",
+        ),
+        (
+            ["--algo-and-network-config", "sac_mlp", "--env-config", "gymnax.cartpole"],
+            "sac needs continuous actions but gymnax.cartpole",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_creates_nothing(tmp_path, args, message):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "hyperlax.cli", "sweep-hp-samples", "--output-root", str(out), *args],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hyperlax.cli", "sweep-hp-samples", "--output-root", str(out), *args],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert message in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
@@ -110,18 +134,26 @@ def test_bad_input_is_one_line_exit_2_and_creates_nothing(tmp_path, args, messag
 
 def test_a_recipe_that_raises_or_names_an_unknown_key_is_an_input_error(tmp_path, capsys):
     raising = tmp_path / "raising.py"
-    raising.write_text("def get_base_config():\n    raise ValueError('boom')\ndef get_base_hyperparam_distributions():\n    return {}\n")
-    assert main(["sweep-hp-samples", "--algo-and-network-config", str(raising), "--output-root", str(tmp_path / "o")]) == 2
+    raising.write_text(
+        "def get_base_config():\n    raise ValueError('boom')\ndef get_base_hyperparam_distributions():\n    return {}\n"
+    )
+    assert (
+        main(["sweep-hp-samples", "--algo-and-network-config", str(raising), "--output-root", str(tmp_path / "o")]) == 2
+    )
     assert "raised ValueError: boom" in capsys.readouterr().err
     typo = tmp_path / "typo.py"
     typo.write_text(
         "from hyperlax.configs.algo.ppo_mlp import get_base_config\n"
         "from hyperlax.space import Uniform\n"
         "def get_base_hyperparam_distributions():\n"
-        "    return {'algorithm.hyperparam.actor_learning_rate': Uniform(domain=(0.1, 0.2))}\n")
+        "    return {'algorithm.hyperparam.actor_learning_rate': Uniform(domain=(0.1, 0.2))}\n"
+    )
     assert main(["sweep-hp-samples", "--algo-and-network-config", str(typo), "--output-root", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "unknown hyperparameter key 'algorithm.hyperparam.actor_learning_rate'" in err and "algorithm.hyperparam.actor_lr" in err
+    assert (
+        "unknown hyperparameter key 'algorithm.hyperparam.actor_learning_rate'" in err
+        and "algorithm.hyperparam.actor_lr" in err
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -130,13 +162,21 @@ def test_show_recipe_lists_every_hyperparameter_with_its_kind_and_distribution(c
     out = capsys.readouterr().out
     assert "| `algorithm.hyperparam.actor_lr` | traced | `0.0006` | `LogUniform(domain=(0.0001, 0.01))` |" in out
     assert "| `algorithm.hyperparam.num_envs` | structural | `2` |  |" in out
-    assert "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | `Categorical(values=[[8], [4, 4]])`" in out
+    assert (
+        "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | `Categorical(values=[[8], [4, 4]])`"
+        in out
+    )
 
 
 def test_a_yaml_spec_drives_a_sweep_and_the_command_line_overrides_it(tmp_path):
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(f"algo_and_network_config: {TINY_PPO}\nenv_config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
-                    f"eval_episodes: 2\nnum_seeds: 2\nnum_samples: 5\nhparam_batch_size: 2\nsequential: false\n")
-    assert main(["sweep-hp-samples", "--spec", str(spec), "--num-samples", "2", "--output-root", str(tmp_path / "out")]) == 0
+    spec.write_text(
+        f"algo_and_network_config: {TINY_PPO}\nenv_config: gymnax.cartpole\ntotal_timesteps: 64\nnum_evaluations: 2\n"
+        f"eval_episodes: 2\nnum_seeds: 2\nnum_samples: 5\nhparam_batch_size: 2\nsequential: false\n"
+    )
+    assert (
+        main(["sweep-hp-samples", "--spec", str(spec), "--num-samples", "2", "--output-root", str(tmp_path / "out")])
+        == 0
+    )
     rows = results(tmp_path / "out" / "tiny_ppo" / "gymnax_cartpole")
     assert sorted(rows) == ["0", "1"]

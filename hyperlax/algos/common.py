@@ -7,7 +7,8 @@ needs no per-algorithm code.
 """
 
 import dataclasses
-from typing import Any, NamedTuple, Callable
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp

@@ -117,7 +117,9 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         )
         # gymnax has already reset finished episodes: store the true last observation, and end the
         # bootstrap only on termination, since a time limit is not a state of the MDP.
-        buffer = buffers.add_batch(buffer, (obs, action, reward, info["final_observation"], terminated.astype(jnp.float32)))
+        buffer = buffers.add_batch(
+            buffer, (obs, action, reward, info["final_observation"], terminated.astype(jnp.float32))
+        )
         return (next_obs, env_state, buffer, env_steps + config.num_envs, params), None
 
     def td_loss(params, target_params, hp: Config, batch):
@@ -160,8 +162,15 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         target_params = jax.tree.map(lambda new, old: jnp.where(due, new, old), moved, state.target_params)
         finite = state.finite & jnp.all(losses_finite) & tree_is_finite(params)
         return state.replace(
-            params=params, target_params=target_params, opt=opt, buffer=buffer, env_state=env_state, obs=obs,
-            key=key, env_steps=env_steps, finite=finite,
+            params=params,
+            target_params=target_params,
+            opt=opt,
+            buffer=buffer,
+            env_state=env_state,
+            obs=obs,
+            key=key,
+            env_steps=env_steps,
+            finite=finite,
         )
 
     def segment(hp: Config, state: State):

@@ -151,9 +151,9 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             key, action_key, step_key = jax.random.split(key, 3)
             norm_obs = normalize(state.obs_stats, obs)
             action, env_action, log_prob = sample_action(state.actor_params, norm_obs, action_key)
-            next_obs, env_state, reward, terminated, truncated, info = jax.vmap(
-                spec.env.step, in_axes=(0, 0, 0, None)
-            )(jax.random.split(step_key, config.num_envs), env_state, env_action, spec.params)
+            next_obs, env_state, reward, terminated, truncated, info = jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(
+                jax.random.split(step_key, config.num_envs), env_state, env_action, spec.params
+            )
             # A time limit is not a real end: bootstrap from the value of the last observation.
             final_value = value(state.critic_params, normalize(state.obs_stats, info["final_observation"]))
             reward = reward + hp.gamma * final_value * (truncated & ~terminated)
@@ -174,7 +174,9 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             gae = delta + hp.gamma * hp.gae_lambda * (1.0 - done) * gae
             return (gae, value_t), gae
 
-        _, adv = jax.lax.scan(backward, (jnp.zeros_like(last_value), last_value), (values, rewards, dones), reverse=True)
+        _, adv = jax.lax.scan(
+            backward, (jnp.zeros_like(last_value), last_value), (values, rewards, dones), reverse=True
+        )
         return adv, adv + values
 
     def actor_loss(params, hp: Config, obs, action, old_log_prob, adv):
@@ -194,14 +196,21 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         c_loss, c_grads = jax.value_and_grad(critic_loss)(critic_params, hp, obs, targets)
         a_updates, actor_opt = optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).update(a_grads, actor_opt)
         c_updates, critic_opt = optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).update(c_grads, critic_opt)
-        carry = (optax.apply_updates(actor_params, a_updates), optax.apply_updates(critic_params, c_updates), actor_opt, critic_opt)
+        carry = (
+            optax.apply_updates(actor_params, a_updates),
+            optax.apply_updates(critic_params, c_updates),
+            actor_opt,
+            critic_opt,
+        )
         return carry, jnp.isfinite(a_loss) & jnp.isfinite(c_loss)
 
     def iteration(hp: Config, state: State) -> State:
         state, (raw_obs, obs, action, log_prob, values, rewards, dones) = rollout(hp, state)
         last_value = value(state.critic_params, normalize(state.obs_stats, state.obs))
         adv, targets = advantages(hp, values, rewards, dones, last_value)
-        batch = jax.tree.map(lambda x: x.reshape((steps_per_iteration,) + x.shape[2:]), (obs, action, log_prob, adv, targets))
+        batch = jax.tree.map(
+            lambda x: x.reshape((steps_per_iteration,) + x.shape[2:]), (obs, action, log_prob, adv, targets)
+        )
 
         def epoch(carry, key):
             order = jax.random.permutation(key, steps_per_iteration)[: config.num_minibatches * minibatch_size]

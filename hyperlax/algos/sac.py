@@ -139,18 +139,24 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         batch = buffers.sample(buffer, sample_key, config.batch_size)
         c_loss, c_grads = jax.value_and_grad(critic_loss)(learner.critic_params, learner, hp, batch, critic_key)
         c_updates, critic_opt = optax.adam(hp.critic_lr).update(c_grads, learner.critic_opt)
-        learner = learner.replace(critic_params=optax.apply_updates(learner.critic_params, c_updates), critic_opt=critic_opt)
+        learner = learner.replace(
+            critic_params=optax.apply_updates(learner.critic_params, c_updates), critic_opt=critic_opt
+        )
 
         (a_loss, log_prob), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(
             learner.actor_params, learner, batch[0], actor_key
         )
         a_updates, actor_opt = optax.adam(hp.actor_lr).update(a_grads, learner.actor_opt)
-        learner = learner.replace(actor_params=optax.apply_updates(learner.actor_params, a_updates), actor_opt=actor_opt)
+        learner = learner.replace(
+            actor_params=optax.apply_updates(learner.actor_params, a_updates), actor_opt=actor_opt
+        )
 
         if config.autotune_alpha:
             alpha_grad = jax.grad(alpha_loss)(learner.log_alpha, log_prob)
             alpha_update, alpha_opt = optax.adam(hp.alpha_lr).update(alpha_grad, learner.alpha_opt)
-            learner = learner.replace(log_alpha=optax.apply_updates(learner.log_alpha, alpha_update), alpha_opt=alpha_opt)
+            learner = learner.replace(
+                log_alpha=optax.apply_updates(learner.log_alpha, alpha_update), alpha_opt=alpha_opt
+            )
 
         target_params = optax.incremental_update(learner.critic_params, learner.target_params, hp.tau)
         learner = learner.replace(target_params=target_params)
@@ -182,7 +188,13 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
         finite = state.finite & jnp.all(losses_finite)
         finite &= tree_is_finite((learner.actor_params, learner.critic_params, learner.log_alpha))
         return state.replace(
-            learner=learner, buffer=buffer, env_state=env_state, obs=next_obs, key=key, env_steps=env_steps, finite=finite
+            learner=learner,
+            buffer=buffer,
+            env_state=env_state,
+            obs=next_obs,
+            key=key,
+            env_steps=env_steps,
+            finite=finite,
         )
 
     def segment(hp: Config, state: State):
