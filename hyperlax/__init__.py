@@ -2,11 +2,17 @@
 
 import os
 
-# XLA:CPU's multi-threaded Eigen pool can deadlock on vmapped training programs: we saw processes wait
-# forever for a segment's result, with every pool thread idle. Single-threaded Eigen avoids it; set
-# --xla_cpu_multi_thread_eigen yourself in XLA_FLAGS to choose otherwise. It must be set before JAX
-# starts its backend, hence here.
-if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false".strip()
-
 __version__ = "0.1.0"
+
+
+def configure_xla() -> None:
+    """Set the XLA flags hyperlax's training programs are measured and tested with; call it before JAX
+    starts its backend (before the first JAX computation). The CLI calls it first thing.
+
+    XLA:CPU then runs single-threaded Eigen inside each program: hyperlax gets its parallelism from running
+    2-config programs side by side, and multi-threaded Eigen was once seen to hang vmapped training programs
+    (every pool thread idle). A choice of --xla_cpu_multi_thread_eigen already in XLA_FLAGS is kept.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_cpu_multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()

@@ -1,15 +1,22 @@
 """Command line: argument parsing, error messages and exit codes; the work is done elsewhere.
 
 Exit codes: 0 done, 2 bad input (one line on stderr, nothing on disk touched), 130 interrupted.
+Each command's options are the fields of its dataclass (hyperlax.options): flag, default and help in one place.
 """
 
 import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from hyperlax import configure_xla
 from hyperlax.errors import InputError
+from hyperlax.options import CliArgs, SpecArgs, add_options, args_from_namespace, option, with_defaults
+
+SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -19,197 +26,62 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"hyperlax: error: {message} (see '{self.prog} --help')\n")
 
 
-def parse_bool(text: str) -> bool:
-    lowered = str(text).lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected True or False, got '{text}'")
+@dataclass
+class ShowRecipeArgs:
+    recipe: str | None = option("recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file", positional=True)
+    markdown: bool | None = option("print a Markdown table instead of a terminal table", action="store_true")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def add_common_run_flags(p: argparse.ArgumentParser) -> None:
-    """Flags every training command shares. Unset ones come from the recipe or a resumed run."""
-    p.add_argument(
-        "--algo-and-network-config", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file"
-    )
-    p.add_argument(
-        "--env-config",
-        help="env config, e.g. gymnax.pendulum, gymnax.cartpole, gymnax.acrobot, gymnax.mountain_car_continuous",
-    )
-    p.add_argument(
-        "--total-timesteps", type=positive_int, help="env steps per configuration and seed (default: the recipe's)"
-    )
-    p.add_argument(
-        "--num-seeds", type=positive_int, help="seeds per configuration, trained in the same program (default 2)"
-    )
-    p.add_argument(
-        "--num-evaluations",
-        type=positive_int,
-        help="evaluations along training = points of the learning curve (default 20)",
-    )
-    p.add_argument(
-        "--eval-episodes",
-        type=positive_int,
-        help="episodes per evaluation, deterministic policy (default: the recipe's)",
-    )
-    p.add_argument("--seed", type=int, help="master seed: samples/trials and training keys derive from it (default 0)")
-    p.add_argument(
-        "--output-root",
-        default="hyperlax_runs",
-        help="results go to <output-root>/<recipe>/<env>/ (default hyperlax_runs)",
-    )
-    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    p.add_argument("--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache")
-    p.add_argument(
-        "--spec",
-        metavar="FILE.yaml",
-        help="YAML file of flag values, keyed by flag name without dashes "
-        "(n_trials: 64, or n-trials: 64); flags given on the command line override it",
-    )
-
-
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="hyperlax", description="Vectorized hyperparameter search for JAX RL agents.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
-
-    sweep = sub.add_parser("sweep-hp-samples", help="train N samples of a recipe's search space and tabulate them")
-    add_common_run_flags(sweep)
-    sweep.add_argument("--num-samples", type=positive_int, help="samples to draw (default 8)")
-    sweep.add_argument("--hparam-batch-size", type=positive_int, help="configurations per compiled batch (default 8)")
-    sweep.add_argument("--sampling-method", help="qmc_sobol (scrambled Sobol, default) or random")
-    sweep.add_argument(
-        "--sequential", nargs="?", const=True, type=parse_bool, help="one configuration per run (run_0000, ...)"
-    )
-    sweep.add_argument(
-        "--group-by-structural-hparams",
-        nargs="?",
-        const=True,
-        type=parse_bool,
-        help="gather all samples of a structure before batching: fewer compiles, batches out of sample order",
-    )
-    sweep.add_argument("--resume-from", help="a sweep directory to continue: complete batches are skipped")
-    sweep.set_defaults(handler=run_sweep)
-
-    search = sub.add_parser(
-        "optuna-hp-search",
-        help="an Optuna study whose trials are trained in vectorized super-batches",
-        description="An Optuna study whose trials are trained in vectorized super-batches. Unless "
-        "--total-timesteps is given, each trial trains the recipe's total_timesteps, at most 50000.",
-    )
-    add_common_run_flags(search)
-    search.add_argument(
-        "--study-name",
-        help="Optuna study name (default <recipe>_<env>); workers sharing --storage and name share the study",
-    )
-    search.add_argument(
-        "--n-trials", type=positive_int, help="trials to train in total, over all workers and resumes (default 16)"
-    )
-    search.add_argument(
-        "--objective-names",
-        nargs="+",
-        metavar="NAME",
-        help="one or more of peak_performance, final_performance, stability_score, normalized_auc (default final_performance)",
-    )
-    search.add_argument(
-        "--objective-directions",
-        nargs="+",
-        metavar="DIRECTION",
-        help="maximize or minimize, one per objective (default maximize)",
-    )
-    search.add_argument(
-        "--sampler", help="tpe (default, one objective), nsgaii (default, several), nsgaiii, random, cmaes, gp, qmc"
-    )
-    search.add_argument(
-        "--pruner",
-        help="none (default), median, halving or hyperband: stop trials whose eval return falls behind "
-        "at an evaluation; one return objective only",
-    )
-    search.add_argument(
-        "--optuna-study-batch-size",
-        type=positive_int,
-        help="trials asked at once and trained as one super-batch (default 8)",
-    )
-    search.add_argument(
-        "--runner-hparam-batch-size",
-        type=positive_int,
-        help="configurations per compiled batch within a super-batch (default 8)",
-    )
-    search.add_argument(
-        "--storage",
-        help="Optuna storage URL, e.g. postgresql://user:password@host/db for several workers "
-        "(default: SQLite optuna_study.db in the study directory)",
-    )
-    search.add_argument(
-        "--heartbeat-interval",
-        type=positive_int,
-        help="seconds between heartbeats of trials in training; a trial silent for 3 intervals is failed and retried (default 10)",
-    )
-    search.add_argument("--resume-from", help="a study directory to continue until --n-trials trials are finished")
-    search.set_defaults(handler=run_search)
-
-    for name, help_text in (
-        ("study-status", "trial counts by state and the best trial of a study"),
-        ("study-best", "the best trial (or Pareto front) of a study, as JSON"),
-        ("study-export", "all trials of a study as CSV or JSON"),
-    ):
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
-        p.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
-        if name == "study-export":
-            p.add_argument("--format", choices=["csv", "json"], default="csv")
-            p.add_argument("--output", help="file to write (default: standard output)")
-        p.set_defaults(handler=run_study_command)
-    validate = sub.add_parser("validate-best", help="retrain a study's best trial (or Pareto front) on fresh seeds")
-    validate.add_argument("--study-dir", required=True, help="the directory optuna-hp-search wrote (holds study.json)")
-    validate.add_argument("--storage", help="storage URL, when study.json's (stored without password) is not enough")
-    validate.add_argument("--num-seeds", type=positive_int, default=5, help="fresh seeds (default 5)")
-    validate.add_argument(
-        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper
-    )
-    validate.add_argument(
-        "--no-compile-cache", action="store_true", help="do not use the JAX persistent compilation cache"
-    )
-    validate.set_defaults(handler=run_validate)
-
-    show = sub.add_parser(
-        "show-recipe", help="a recipe's hyperparameters: traced or structural, default, search distribution"
-    )
-    show.add_argument("recipe", help="recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to a recipe .py file")
-    show.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a terminal table")
-    show.set_defaults(handler=run_show_recipe, log_level="WARNING", no_compile_cache=True)
-    return parser
-
-
-def setup(args) -> None:
-    from rich.logging import RichHandler
-
-    logging.basicConfig(
-        level=getattr(args, "log_level", "WARNING"), format="%(message)s", handlers=[RichHandler(show_path=False)]
-    )
-    if not getattr(args, "no_compile_cache", True):
-        import jax
-
-        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        jax.config.update("jax_compilation_cache_dir", str(cache_home / "hyperlax" / "jax"))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    options: tuple  # dataclasses whose fields are the command's options; the first is what the handler gets
+    handler: Callable  # (args of options[0], console) -> None
+    description: str | None = None
 
 
 def run_sweep(args, console) -> None:
-    from hyperlax.sweep import SweepArgs, sweep
+    from hyperlax.sweep import sweep
 
-    fields = {k: getattr(args, k) for k in SweepArgs.__dataclass_fields__ if hasattr(args, k)}
-    sweep(SweepArgs(**fields), console)
+    sweep(args, console)
+
+
+def run_search(args, console) -> None:
+    from hyperlax.study import search
+
+    search(args, console)
+
+
+def run_validate(args, console) -> None:
+    from hyperlax.study import validate_best
+
+    validate_best(args, console)
+
+
+def run_study_status(args, console) -> None:
+    from hyperlax.study import study_status
+
+    study_status(args, console)
+
+
+def run_study_best(args, console) -> None:
+    from hyperlax.study import study_best
+
+    write_text(study_best(args), None)
+
+
+def run_study_export(args, console) -> None:
+    from hyperlax.study import study_export
+
+    write_text(study_export(args), args.output)
+
+
+def write_text(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def run_show_recipe(args, console) -> None:
@@ -229,34 +101,51 @@ def run_show_recipe(args, console) -> None:
     console.print(table)
 
 
-def run_validate(args, console) -> None:
-    from hyperlax.validate import validate_best
+def commands() -> list:
+    # The command modules import JAX and Optuna; only their option dataclasses are needed to parse.
+    from hyperlax.study import ExportArgs, QueryArgs, SearchArgs, ValidateArgs
+    from hyperlax.sweep import SweepArgs
 
-    validate_best(args.study_dir, args.storage, args.num_seeds, console)
+    return [
+        Command("sweep-hp-samples", "train N samples of a recipe's search space and tabulate them",
+                (SweepArgs, CliArgs, SpecArgs), run_sweep),
+        Command("optuna-hp-search", "an Optuna study whose trials are trained in vectorized super-batches",
+                (SearchArgs, CliArgs, SpecArgs), run_search,
+                "An Optuna study whose trials are trained in vectorized super-batches. Unless --total-timesteps "
+                "is given, each trial trains the recipe's total_timesteps, at most 50000."),
+        Command("study-status", "trial counts by state and the best value of a study", (QueryArgs,), run_study_status),
+        Command("study-best", "the best trial (or Pareto front) of a study, as JSON", (QueryArgs,), run_study_best),
+        Command("study-export", "all trials of a study as CSV or JSON", (ExportArgs,), run_study_export),
+        Command("validate-best", "retrain a study's best trial (or Pareto front) on fresh seeds",
+                (ValidateArgs, CliArgs), run_validate),
+        Command("show-recipe", "a recipe's hyperparameters: traced or structural, default, search distribution",
+                (ShowRecipeArgs,), run_show_recipe),
+    ]  # fmt: skip
 
 
-def run_search(args, console) -> None:
-    from hyperlax.search import SearchArgs, search
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="hyperlax", description="Vectorized hyperparameter search for JAX RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+    for command in commands():
+        p = sub.add_parser(command.name, help=command.help, description=command.description or command.help)
+        for options in command.options:
+            add_options(p, options)
+        p.set_defaults(command_spec=command)
+    return parser
 
-    fields = {k: getattr(args, k) for k in SearchArgs.__dataclass_fields__ if hasattr(args, k)}
-    search(SearchArgs(**fields), console)
 
+def setup(namespace: argparse.Namespace) -> None:
+    from rich.logging import RichHandler
 
-def run_study_command(args, console) -> None:
-    from hyperlax import search
+    cli = with_defaults(args_from_namespace(CliArgs, namespace))
+    logging.basicConfig(level=cli.log_level, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    trains = CliArgs in namespace.command_spec.options
+    if trains and not cli.no_compile_cache:
+        import jax
 
-    if args.command == "study-status":
-        search.study_status(args.study_dir, args.storage, console)
-        return
-    text = (
-        search.study_best(args.study_dir, args.storage)
-        if args.command == "study-best"
-        else search.study_export(args.study_dir, args.storage, args.format)
-    )
-    if getattr(args, "output", None):
-        Path(args.output).write_text(text)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        jax.config.update("jax_compilation_cache_dir", str(cache_home / "hyperlax" / "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
 def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
@@ -286,25 +175,28 @@ def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
         name = str(key).replace("_", "-")
         if name not in actions:
             raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
-        action = actions[name]
-        if isinstance(action, argparse._StoreTrueAction):
-            if not isinstance(value, bool):
-                raise InputError(f"--spec {path}: {key} must be true or false, got {value!r}")
-            tokens += [f"--{name}"] if value else []
-        elif isinstance(value, list):
-            if action.nargs not in ("+", "*"):
-                raise InputError(f"--spec {path}: {key} takes one value, got a list")
-            tokens += [f"--{name}", *map(str, value)]
-        elif isinstance(value, dict) or value is None:
-            raise InputError(f"--spec {path}: {key} needs a value, got {value!r}")
-        else:
-            tokens += [f"--{name}", str(value)]
+        tokens += spec_tokens(actions[name], name, key, value, path)
     return tokens
+
+
+def spec_tokens(action: argparse.Action, name: str, key, value, path: str) -> list:
+    """One spec entry as command-line tokens."""
+    if isinstance(action, argparse._StoreTrueAction):
+        if not isinstance(value, bool):
+            raise InputError(f"--spec {path}: {key} must be true or false, got {value!r}")
+        return [f"--{name}"] if value else []
+    if isinstance(value, list):
+        if action.nargs not in ("+", "*"):
+            raise InputError(f"--spec {path}: {key} takes one value, got a list")
+        return [f"--{name}", *map(str, value)]
+    if isinstance(value, dict) or value is None:
+        raise InputError(f"--spec {path}: {key} needs a value, got {value!r}")
+    return [f"--{name}", str(value)]
 
 
 def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
     """argv with `--spec FILE` replaced by the file's flags, put first so that the command line overrides them."""
-    if not argv or argv[0] not in ("sweep-hp-samples", "optuna-hp-search"):
+    if not argv or argv[0] not in SPEC_COMMANDS:
         return argv
     rest, path = list(argv[1:]), None
     for i, token in enumerate(rest):
@@ -323,6 +215,7 @@ def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
 
 
 def main(argv=None) -> int:
+    configure_xla()  # before anything starts JAX's backend
     from rich.console import Console
 
     parser = build_parser()
@@ -332,11 +225,12 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 2
-    args = parser.parse_args(argv)
+    namespace = parser.parse_args(argv)
+    command = namespace.command_spec
     console = Console(stderr=False)
     try:
-        setup(args)
-        args.handler(args, console)
+        setup(namespace)
+        command.handler(args_from_namespace(command.options[0], namespace), console)
     except InputError as exc:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 2

@@ -47,3 +47,7 @@ def compute_metrics(returns: np.ndarray, eval_steps: np.ndarray, return_range: t
         "final_std_across_seeds": float(per_seed_final.std()),
         "final_iqm_across_seeds": iqm(per_seed_final),
     }
+
+
+# Objectives that the eval return at an evaluation forecasts: a pruner may compare those returns.
+RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")

@@ -53,7 +53,8 @@ def _load_module(spec: str):
     if spec.endswith(".py") or path.exists():
         if not path.is_file():
             raise InputError(
-                f"recipe file '{spec}' does not exist; give a built-in recipe ({', '.join(builtin_names())}) or a path to a .py file"
+                f"recipe file '{spec}' does not exist; give a built-in recipe ({', '.join(builtin_names())}) "
+                f"or a path to a .py file"
             )
         module_spec = importlib.util.spec_from_file_location(f"hyperlax_user_recipe_{path.stem}", path)
         module = importlib.util.module_from_spec(module_spec)
@@ -76,7 +77,8 @@ def load_recipe(spec: str) -> Recipe:
     for fn in ("get_base_config", "get_base_hyperparam_distributions"):
         if not callable(getattr(module, fn, None)):
             raise InputError(
-                f"recipe '{spec}' has no function {fn}(); a recipe defines get_base_config() and get_base_hyperparam_distributions()"
+                f"recipe '{spec}' has no function {fn}(); a recipe defines get_base_config() and "
+                f"get_base_hyperparam_distributions()"
             )
     try:
         base, distributions = module.get_base_config(), module.get_base_hyperparam_distributions()
@@ -115,7 +117,6 @@ def markdown_table(recipe: Recipe) -> str:
     lines = ["| key | kind | default | search distribution | meaning |", "|---|---|---|---|---|"]
     for row in describe(recipe):
         meaning = row["help"].replace("|", "\\|")  # a bare | would end the cell
-        lines.append(
-            f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {row['distribution'] and '`' + row['distribution'] + '`'} | {meaning} |"
-        )
+        distribution = row["distribution"] and f"`{row['distribution']}`"
+        lines.append(f"| `{row['key']}` | {row['kind']} | `{row['default']}` | {distribution} | {meaning} |")
     return "\n".join(lines)

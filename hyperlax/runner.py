@@ -17,6 +17,7 @@ from hyperlax.algos.common import config_from_flat, stack_configs, structural_ke
 from hyperlax.envs import EnvSpec
 from hyperlax.errors import InputError
 from hyperlax.metrics import compute_metrics
+from hyperlax.outcomes import Reason, Status
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +149,13 @@ class Runner:
     """Trains batches of configurations of one algorithm on one env, reusing compiled programs."""
 
     def __init__(self, algorithm, spec: EnvSpec, settings: RunSettings):
+        name = algorithm.__name__.split(".")[-1]
         if spec.discrete and not algorithm.SUPPORTS_DISCRETE:
             raise InputError(
-                f"{algorithm.__name__.split('.')[-1]} needs continuous actions but {spec.name} has discrete ones; pick a continuous env"
+                f"{name} needs continuous actions but {spec.name} has discrete ones; pick a continuous env"
             )
         if not spec.discrete and not algorithm.SUPPORTS_CONTINUOUS:
-            raise InputError(
-                f"{algorithm.__name__.split('.')[-1]} needs discrete actions but {spec.name} has continuous ones; pick a discrete env"
-            )
+            raise InputError(f"{name} needs discrete actions but {spec.name} has continuous ones; pick a discrete env")
         self.algorithm = algorithm
         self.spec = spec
         self.settings = settings
@@ -195,7 +195,7 @@ class Runner:
         """Train one batch; out of memory splits it in half and retries each half.
 
         `should_stop(sample, evaluation, mean_return)`, when given, is asked after every evaluation
-        (1-based) of every sample still training; True stops that sample there (status "pruned"; its
+        (1-based) of every sample still training; True stops that sample there (Status.PRUNED; its
         metrics use the curve up to that evaluation). A chunk whose samples are all stopped is not run
         any more, so on CPU stopping saves compute; the evaluations it skipped are NaN in `returns`.
         """
@@ -239,7 +239,7 @@ class Runner:
         (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
         eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
         start = time.perf_counter()
-        states = [init(hp, key) for hp, key in zip(hps, keys)]
+        states = [init(hp, key) for hp, key in zip(hps, keys, strict=True)]
         returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
         stopped_at = {}  # sample index -> (evaluations done, its finite flags then)
         running = [True] * len(chunks)
@@ -267,8 +267,9 @@ class Runner:
             if i in stopped_at:
                 done, finite_then = stopped_at[i]
                 row = self._row(sample, returns[i][:, :done], eval_steps[:done], bool(finite_then.all()))
-                if row["status"] == "ok":
-                    row.update(status="pruned", reason=f"pruned after {int(eval_steps[done - 1])} env steps")
+                if row["status"] == Status.OK:
+                    reason = f"pruned after {int(eval_steps[done - 1])} env steps"
+                    row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)
             else:
                 row = self._row(sample, returns[i], eval_steps, bool(finite[i].all()))
             rows.append(row)
@@ -295,9 +296,10 @@ class Runner:
         )
 
     def _row(self, sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool) -> dict:
-        row = {"sample_id": sample.sample_id, "status": "ok", "reason": ""}
+        row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
         if not finite or not np.all(np.isfinite(returns)):
-            row.update(status="failed", reason="non-finite parameters, losses or returns (diverged)")
+            reason = "non-finite parameters, losses or returns (diverged)"
+            row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
             return row
         row.update(compute_metrics(returns, eval_steps, self.spec.return_range))
         return row

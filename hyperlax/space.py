@@ -82,4 +82,4 @@ def sample(distributions: dict, num_samples: int, method: str, seed: int) -> lis
     """`num_samples` configurations `{dotted_key: value}` drawn from `distributions`."""
     keys = sorted(distributions)
     points = unit_points(num_samples, len(keys), method, seed)
-    return [{key: distributions[key].from_unit(float(u)) for key, u in zip(keys, row)} for row in points]
+    return [{key: distributions[key].from_unit(float(u)) for key, u in zip(keys, row, strict=True)} for row in points]

@@ -2,8 +2,13 @@ import dataclasses
 import os
 from pathlib import Path
 
-import jax
 import pytest
+
+import hyperlax
+
+hyperlax.configure_xla()  # as the CLI does, before JAX starts its backend
+
+import jax  # noqa: E402
 
 from hyperlax.runner import BatchPlan, padded_size, plan_batches
 

@@ -14,7 +14,8 @@ from optuna.trial import TrialState
 
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
-from hyperlax.search import (
+from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
+from hyperlax.study import (
     PRUNERS,
     SAMPLERS,
     beyond_budget,
@@ -25,7 +26,6 @@ from hyperlax.search import (
     suggest_values,
     was_trained,
 )
-from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
 from tests.conftest import TINY_PPO
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"  # a categorical of lists: [8] or [4, 4]
@@ -215,8 +215,7 @@ def test_resume_fails_orphaned_running_trials_and_ends_with_exactly_n_trials(tmp
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     failed = {t.number: t for t in trials if t.state == TrialState.FAIL}
     assert sorted(failed) == [t.number for t in orphans]
-    assert all(t.user_attrs["reason"] == "interrupted" for t in failed.values())
-    retries = {t.user_attrs["retry_of"]: t for t in trials if "retry_of" in t.user_attrs}
+    retries = {t.system_attrs["failed_trial"]: t for t in trials if "failed_trial" in t.system_attrs}
     assert sorted(retries) == sorted(failed) and all(retries[n].params == failed[n].params for n in failed)
 
 
@@ -226,11 +225,11 @@ def test_budget_is_the_first_n_trials_that_are_trained_training_or_waiting():
 
     trials = [
         trial(0, TrialState.COMPLETE, batch_dir="b"),
-        trial(1, TrialState.FAIL, reason="interrupted"),
-        trial(2, TrialState.FAIL, batch_dir="b", reason="non-finite returns (diverged)"),
+        trial(1, TrialState.FAIL, reason_code="interrupted"),
+        trial(2, TrialState.FAIL, batch_dir="b", reason_code="diverged"),
         trial(3, TrialState.WAITING),
         *(trial(n, TrialState.RUNNING) for n in range(4, 10)),
-        trial(10, TrialState.FAIL, batch_dir="b", reason="interrupted"),
+        trial(10, TrialState.FAIL, batch_dir="b", reason_code="interrupted"),
     ]  # killed while being told
     # 0, 2, 3, 4, 5 make five; the interrupted trials count for nothing.
     assert [t.number for t in trials if was_trained(t)] == [0, 2]

@@ -1,0 +1,159 @@
+"""What every command that trains shares: run directories, stored arguments, run settings, running plans.
+
+sweep-hp-samples, optuna-hp-search and validate-best all train through this module, so no command imports
+another.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+
+from hyperlax.envs import EnvSpec, make_env
+from hyperlax.errors import InputError
+from hyperlax.progress import BatchProgress
+from hyperlax.recipes import Recipe
+from hyperlax.results import is_complete, read_batch, write_batch
+from hyperlax.runner import Runner, RunSettings
+
+log = logging.getLogger(__name__)
+
+
+def check_positive(name: str, value) -> None:
+    if value is not None and value <= 0:
+        raise InputError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+
+
+def run_dir(output_root, recipe: Recipe, env_config: str) -> Path:
+    """<output-root>/<recipe>/<env with '.' replaced by '_'>: where a sweep or study of this pair lives."""
+    return Path(output_root) / recipe.name / env_config.replace(".", "_")
+
+
+def given_values(args) -> dict:
+    """The arguments that were set (on the command line, by a spec or by the caller)."""
+    return {k: v for k, v in asdict(args).items() if v is not None}
+
+
+def stored_args(stored_path: Path) -> dict:
+    """The arguments a run stored in its sweep.json or study.json."""
+    return json.loads(stored_path.read_text())["args"]
+
+
+def merge_stored(given: dict, stored_path: Path, fixed: tuple, as_stored: Callable = lambda key, value: value) -> dict:
+    """The stored arguments updated with the given ones; a given one in `fixed` (it decides the results)
+    must equal its stored value (`as_stored` turns a given value into its stored form, e.g. a masked URL)."""
+    stored = stored_args(stored_path)
+    for key in fixed:
+        if key not in given:
+            continue
+        value = as_stored(key, given[key])
+        if value != stored.get(key):
+            raise InputError(
+                f"--{key.replace('_', '-')} {value} differs from {stored.get(key)} stored in {stored_path}; "
+                f"continue with the stored arguments or start anew in another --output-root"
+            )
+    return {**stored, **given}
+
+
+def run_settings(
+    recipe: Recipe, args, *, hparam_batch_size: int, sequential: bool = False, group_by_structure: bool = False
+) -> RunSettings:
+    """Run settings from the arguments, falling back to the recipe's `training` section."""
+    training = recipe.base_config.get("training", {})
+    settings = RunSettings(
+        total_timesteps=args.total_timesteps or training.get("total_timesteps", 100_000),
+        num_evaluations=args.num_evaluations or training.get("num_evaluations", 20),
+        num_seeds=args.num_seeds,
+        eval_episodes=args.eval_episodes or training.get("eval_episodes", 10),
+        seed=args.seed,
+        hparam_batch_size=hparam_batch_size,
+        sequential=sequential,
+        group_by_structure=group_by_structure,
+    )
+    for name in ("total_timesteps", "num_evaluations", "eval_episodes"):
+        check_positive(name, getattr(settings, name))
+    return settings
+
+
+def make_runner(recipe: Recipe, env_config: str, settings: RunSettings) -> tuple[EnvSpec, Runner]:
+    spec = make_env(env_config)
+    return spec, Runner(recipe.algorithm, spec, settings)
+
+
+def run_record(args, settings: RunSettings, recipe: Recipe, spec: EnvSpec, **args_override) -> dict:
+    """What sweep.json and study.json keep: the resolved arguments, the recipe, its space and the env."""
+    return {
+        "args": {
+            **asdict(args),
+            "total_timesteps": settings.total_timesteps,
+            "num_evaluations": settings.num_evaluations,
+            "eval_episodes": settings.eval_episodes,
+            "resume_from": None,
+            **args_override,
+        },
+        "recipe": recipe.name,
+        "distributions": {k: repr(v) for k, v in recipe.distributions.items()},
+        "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
+    }
+
+
+def pending_plans(plans: list, samples_dir: Path) -> list:
+    """The plans whose batch directory is not complete yet; a complete one must hold the planned samples."""
+    pending = []
+    for plan in plans:
+        batch_dir = samples_dir / plan.name
+        if not is_complete(batch_dir):
+            pending.append(plan)
+            continue
+        stored_ids = [row["sample_id"] for row in read_batch(batch_dir)]
+        planned_ids = [s.sample_id for s in plan.samples]
+        if stored_ids != planned_ids:
+            raise InputError(
+                f"{batch_dir} holds samples {stored_ids}, not the planned {planned_ids}; "
+                f"resume with the arguments the sweep was started with"
+            )
+        log.info("%s complete, skipped", plan.name)
+    return pending
+
+
+def run_plans(
+    runner: Runner,
+    plans: list,
+    samples_dir: Path,
+    console: Console,
+    label: str = "batches",
+    progress: BatchProgress | None = None,
+    on_batch: Callable | None = None,
+    should_stop: Callable | None = None,
+) -> None:
+    """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
+
+    `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
+    each batch is written; `should_stop` goes to the runner (pruning).
+    """
+    pending = pending_plans(plans, samples_dir)
+    if len(pending) < len(plans):
+        console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
+    s = runner.settings
+    progress_context = (
+        nullcontext(progress) if progress else BatchProgress(console, len(pending), s.num_evaluations, label)
+    )
+    with progress_context as progress:
+        for plan in pending:
+            result = runner.run_batch(plan, progress.on_segment, should_stop)
+            write_batch(samples_dir / plan.name, plan, result)
+            progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
+            if on_batch is not None:
+                on_batch(plan, result)
+            log.info(
+                "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
+                plan.name,
+                len(plan.samples),
+                result.compile_seconds,
+                result.wall_seconds,
+                result.env_steps_per_second,
+            )

@@ -1,0 +1,39 @@
+"""optuna-hp-search and the commands around a study (status, best, export, validate-best).
+
+One concept per module, as in Optuna's own `optuna/study/`: `_args` (options and checks), `_storage`
+(URLs, opening a study, database errors), `_samplers` (samplers and pruners), `_params` (recipe
+distributions as suggestions), `_ledger` (budget, heartbeats, failing and retrying), `_worker` (ask ->
+runner -> tell: the only module that trains), `_reports` (records, JSON, CSV, tables), `_plots`, and
+`_validate` (validate-best). This module is their public surface.
+"""
+
+from hyperlax.study._args import SearchArgs
+from hyperlax.study._ledger import beyond_budget, was_trained
+from hyperlax.study._params import decode_params, suggest_values
+from hyperlax.study._reports import ExportArgs, QueryArgs, study_best, study_export, study_status
+from hyperlax.study._samplers import PRUNERS, SAMPLERS, make_sampler
+from hyperlax.study._storage import connect_url, load_stored_study, mask_url
+from hyperlax.study._validate import ValidateArgs, validate_best
+from hyperlax.study._worker import search
+
+__all__ = [
+    "PRUNERS",
+    "SAMPLERS",
+    "ExportArgs",
+    "QueryArgs",
+    "SearchArgs",
+    "ValidateArgs",
+    "beyond_budget",
+    "connect_url",
+    "decode_params",
+    "load_stored_study",
+    "make_sampler",
+    "mask_url",
+    "search",
+    "study_best",
+    "study_export",
+    "study_status",
+    "suggest_values",
+    "validate_best",
+    "was_trained",
+]

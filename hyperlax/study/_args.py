@@ -1,0 +1,196 @@
+"""optuna-hp-search's options, and their resolution and checks (before anything is created)."""
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperlax.errors import InputError
+from hyperlax.metrics import OBJECTIVES, RETURN_OBJECTIVES
+from hyperlax.options import RunArgs, defaults_of, fixed_options, option, positive_int
+from hyperlax.recipes import load_recipe
+from hyperlax.run import check_positive, given_values, merge_stored, run_dir, stored_args
+from hyperlax.study._samplers import PRUNERS, SAMPLERS
+from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_storage, mask_url
+
+DIRECTIONS = ("maximize", "minimize")
+# A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
+# budget capped here, so the default study (16 trials of ppo_mlp) takes about a minute on a laptop CPU.
+MAX_DEFAULT_TIMESTEPS = 50_000
+
+
+@dataclass
+class SearchArgs(RunArgs):
+    study_name: str | None = option(
+        "Optuna study name; workers sharing --storage and the name share the study",
+        shown="<recipe>_<env>",
+        fixed=True,
+    )
+    n_trials: int | None = option("trials trained in total, over all workers and resumes", 16, type=positive_int)
+    objective_names: list | None = option(
+        "one or more of peak_performance, final_performance, stability_score, normalized_auc",
+        ["final_performance"],
+        nargs="+",
+        metavar="NAME",
+        fixed=True,
+    )
+    objective_directions: list | None = option(
+        "maximize or minimize, one per objective", shown="maximize for each", nargs="+", metavar="DIRECTION",
+        fixed=True,
+    )  # fmt: skip
+    sampler: str | None = option(
+        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
+        shown="tpe for one objective, nsgaii for several",
+    )
+    pruner: str | None = option(
+        "none, median, halving (successive halving) or hyperband: stop trials whose eval return falls behind "
+        "at an evaluation; one return objective only",
+        "none",
+    )
+    optuna_study_batch_size: int | None = option(
+        "trials asked at once and trained as one super-batch", 8, type=positive_int
+    )
+    runner_hparam_batch_size: int | None = option(
+        "configurations per compiled batch within a super-batch", 8, type=positive_int
+    )
+    storage: str | None = option(
+        "any Optuna storage URL (postgresql://..., sqlite:///...)",
+        shown="SQLite optuna_study.db in the study directory",
+        fixed=True,
+    )
+    heartbeat_interval: int | None = option("seconds between heartbeats of trials in training", 10, type=positive_int)
+
+
+def check_objectives(names: list, directions: list) -> None:
+    for name in names:
+        if name not in OBJECTIVES:
+            raise InputError(f"unknown objective '{name}'; valid: {', '.join(OBJECTIVES)}")
+    if len(set(names)) != len(names):
+        raise InputError(f"--objective-names lists an objective twice: {' '.join(names)}")
+    if len(directions) != len(names):
+        raise InputError(
+            f"--objective-directions: {len(directions)} given for {len(names)} objectives; "
+            f"give one per objective (maximize or minimize)"
+        )
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise InputError(f"unknown objective direction '{direction}'; valid: {', '.join(DIRECTIONS)}")
+
+
+def check_sampler(name: str, num_objectives: int) -> None:
+    if name not in SAMPLERS:
+        raise InputError(f"unknown sampler '{name}'; valid: {', '.join(SAMPLERS)}")
+    spec = SAMPLERS[name]
+    if num_objectives > 1 and not spec.multi_objective:
+        valid = ", ".join(n for n, s in SAMPLERS.items() if s.multi_objective)
+        raise InputError(f"--sampler {name} optimises one objective, {num_objectives} given; for several use {valid}")
+    if spec.needs and importlib.util.find_spec(spec.needs) is None:
+        raise InputError(f"--sampler {name} needs the {spec.needs} package: {spec.install}")
+
+
+def check_pruner(name: str, objective_names: list) -> None:
+    if name not in PRUNERS:
+        raise InputError(f"unknown pruner '{name}'; valid: {', '.join(PRUNERS)}")
+    if name == "none":
+        return
+    if len(objective_names) > 1:
+        raise InputError(
+            f"--pruner {name}: Optuna prunes single-objective studies only, {len(objective_names)} objectives "
+            f"given; use --pruner none"
+        )
+    if objective_names[0] not in RETURN_OBJECTIVES:
+        raise InputError(
+            f"--pruner {name} compares eval returns, which do not forecast {objective_names[0]}; "
+            f"use it with {', '.join(RETURN_OBJECTIVES)}, or --pruner none"
+        )
+
+
+def split_names(values: list | None) -> list | None:
+    """`a b`, `a,b` and `a, b` all name the same list."""
+    return None if values is None else [v for item in values for v in str(item).split(",") if v.strip()]
+
+
+def merge_with_study(given: dict, study_dir: Path) -> dict:
+    """The arguments stored in a study directory updated with the given ones (which must not change results)."""
+
+    def as_stored(key, value):
+        return mask_url(value) if key == "storage" else value
+
+    return merge_stored(given, study_dir / STUDY_FILE, fixed_options(SearchArgs), as_stored)
+
+
+def given_search_values(args: SearchArgs) -> dict:
+    given = given_values(args)
+    for key in ("objective_names", "objective_directions"):
+        if key in given:
+            given[key] = split_names(given[key])
+    if "storage" in given:
+        check_storage(given["storage"])
+    return given
+
+
+def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
+    """The arguments from the given ones, a stored study (resume, or a worker joining) and the defaults."""
+    if args.resume_from is not None:
+        study_dir = Path(args.resume_from)
+        if not (study_dir / STUDY_FILE).is_file():
+            raise InputError(
+                f"--resume-from {study_dir}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote "
+                f"(it holds {STUDY_FILE})"
+            )
+        merged = merge_with_study(given, study_dir)
+    else:
+        merged = {**defaults_of(SearchArgs), **given}
+    recipe = load_recipe(merged["algo_and_network_config"])
+    merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
+    if args.resume_from is None:
+        study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])
+        if (study_dir / STUDY_FILE).is_file():
+            stored = stored_args(study_dir / STUDY_FILE)
+            shared = "storage" in given and stored.get("storage") == mask_url(given["storage"])
+            if not (shared and stored.get("study_name") == merged["study_name"]):
+                raise InputError(
+                    f"{study_dir} already holds study '{stored.get('study_name')}'; continue it with "
+                    f"--resume-from {study_dir}, or choose another --output-root"
+                )
+            merged = merge_with_study(given, study_dir)  # another worker of the same shared study
+    return merged, study_dir, recipe
+
+
+def resolve_args(args: SearchArgs):
+    """Fill unset arguments from the stored study.json (resume, or a worker joining a shared study) or the
+    defaults, and check all of them; nothing is created. Returns (args, study dir, recipe, continuing)."""
+    given = given_search_values(args)
+    merged, study_dir, recipe = merged_values(args, given)
+    training_steps = recipe.base_config.get("training", {}).get("total_timesteps", MAX_DEFAULT_TIMESTEPS)
+    merged.setdefault("total_timesteps", min(training_steps, MAX_DEFAULT_TIMESTEPS))
+    merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
+    merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
+    merged.setdefault("pruner", "none")
+    resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
+    resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
+    check_resolved(resolved)
+    if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
+        raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
+    if resolved.storage is not None and "storage" not in given:
+        check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
+    continuing = (study_dir / STUDY_FILE).is_file()
+    return resolved, study_dir, recipe, continuing
+
+
+def check_resolved(args: SearchArgs) -> None:
+    check_objectives(args.objective_names, args.objective_directions)
+    for name in (
+        "n_trials",
+        "optuna_study_batch_size",
+        "runner_hparam_batch_size",
+        "total_timesteps",
+        "num_seeds",
+        "num_evaluations",
+        "eval_episodes",
+        "heartbeat_interval",
+    ):
+        check_positive(name, getattr(args, name))
+    if args.seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
+    check_sampler(args.sampler, len(args.objective_names))
+    check_pruner(args.pruner, args.objective_names)

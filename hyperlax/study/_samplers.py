@@ -1,0 +1,106 @@
+"""Samplers and pruners by name, and the per-trial seeding that makes workers draw different trials."""
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import optuna
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    make: Callable  # (seed, population_size) -> optuna sampler
+    multi_objective: bool = True
+    needs: str | None = None  # a module the sampler imports lazily
+    install: str = ""
+    seed_per_trial: bool = True  # QMC coordinates its sequence through the storage under one seed
+
+
+SAMPLERS = {
+    "tpe": SamplerSpec(lambda seed, population: optuna.samplers.TPESampler(seed=seed, constant_liar=True)),
+    "nsgaii": SamplerSpec(
+        lambda seed, population: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
+    ),
+    "nsgaiii": SamplerSpec(
+        lambda seed, population: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)
+    ),
+    "random": SamplerSpec(lambda seed, population: optuna.samplers.RandomSampler(seed=seed)),
+    "cmaes": SamplerSpec(
+        lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+        multi_objective=False,
+        needs="cmaes",
+        install="pip install cmaes",
+    ),
+    "gp": SamplerSpec(
+        lambda seed, population: optuna.samplers.GPSampler(seed=seed),
+        needs="torch",
+        install="pip install 'hyperlax[gp]'",
+    ),
+    "qmc": SamplerSpec(
+        lambda seed, population: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
+        seed_per_trial=False,
+    ),
+}
+
+# Pruners, as rl-baselines3-zoo sets them up, over the trial's evaluations (intermediate value at step k =
+# mean eval return at evaluation k). Argument: the number of evaluations per trial.
+PRUNERS = {
+    "none": lambda evaluations: optuna.pruners.NopPruner(),
+    "median": lambda evaluations: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=evaluations // 3),
+    "halving": lambda evaluations: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4),
+    "hyperband": lambda evaluations: optuna.pruners.HyperbandPruner(
+        min_resource=1, max_resource=evaluations, reduction_factor=3
+    ),
+}
+
+
+def trial_seed(seed: int, number: int) -> int:
+    return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
+
+
+class TrialSeededSampler(optuna.samplers.BaseSampler):
+    """A sampler built afresh for every trial, seeded by (--seed, trial number).
+
+    Workers sharing a study then never draw the same random numbers (trial numbers are unique), and a
+    trial's suggestion does not depend on which worker or super-batch asked it.
+    """
+
+    def __init__(self, make: Callable, seed: int):
+        self._make, self._seed = make, seed
+        self._sampler = make(seed)
+
+    def before_trial(self, study, trial):
+        self._sampler = self._make(trial_seed(self._seed, trial.number))
+        self._sampler.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study, trial):
+        return self._sampler.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        return self._sampler.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return self._sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study, trial, state, values):
+        self._sampler.after_trial(study, trial, state, values)
+
+    def reseed_rng(self):
+        self._sampler.reseed_rng()
+
+
+def make_sampler(name: str, seed: int, population_size: int):
+    """The named sampler; genetic ones take a super-batch as one generation."""
+    spec = SAMPLERS[name]
+
+    def make(sampler_seed: int):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return spec.make(sampler_seed, max(2, population_size))
+
+    return TrialSeededSampler(make, seed) if spec.seed_per_trial else make(seed)
+
+
+def make_pruner(name: str, num_evaluations: int):
+    return PRUNERS[name](num_evaluations)
