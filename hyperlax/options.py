@@ -99,9 +99,9 @@ def markdown_table(options: list) -> str:
         metavar = meta["argparse"].get("metavar")
         if metavar and not meta["argparse"].get("positional"):
             label += f" [{metavar}]" if meta["argparse"].get("nargs") == "?" else f" {metavar}"
-        shown = default_text(f)
-        cell = f"`{shown}`" if shown and meta.get("shown") is None else shown
-        meaning = meta["help"].replace("|", "\\|")  # a bare | would end the cell
+        shown = default_text(f) or ("required" if meta["argparse"].get("required") else "")
+        cell = f"`{shown}`" if shown and meta.get("shown") is None and shown != "required" else shown
+        cell, meaning = (text.replace("|", "\\|").replace("<", "&lt;") for text in (cell, meta["help"]))  # markdown
         lines.append(f"| `{label}` | {meaning} | {cell} |")
     return "\n".join(lines)
 
