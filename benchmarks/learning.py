@@ -16,7 +16,11 @@ import platform
 import time
 from pathlib import Path
 
-import jax
+import hyperlax
+
+hyperlax.configure_xla()  # the CLI's XLA settings, before JAX starts
+
+import jax  # noqa: E402
 import plotly.graph_objects as go
 
 from hyperlax.envs import make_env
@@ -76,7 +80,9 @@ def main():
     args = parser.parse_args()
     out = Path(args.output)
     (out.parent / "curves").mkdir(parents=True, exist_ok=True)
-    machine = f"{platform.processor() or platform.machine()}, {jax.default_backend()} backend ({jax.devices()[0].device_kind}), jax {jax.__version__}"
+    device = jax.devices()[0].device_kind
+    cpu = platform.processor() or platform.machine()
+    machine = f"{cpu}, {jax.default_backend()} backend ({device}), jax {jax.__version__}"
     for pair in args.pairs:
         algo, env_name = pair.split(":")
         recipe_name, steps, threshold = PAIRS[(algo, env_name)]
@@ -127,7 +133,8 @@ def render(out: Path) -> None:
         met = "yes" if r["mean"] >= r["threshold"] else "NO"
         rows.append(
             f"| {r['algo'].upper()} | {r['env']} | {r['steps']:,} | {r['seeds']} | {r['mean']:.1f} ± {r['std']:.1f} | "
-            f"{', '.join(f'{x:.0f}' for x in r['per_seed'])} | ≥ {r['threshold']:g} | {met} | {r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
+            f"{', '.join(f'{x:.0f}' for x in r['per_seed'])} | ≥ {r['threshold']:g} | {met} | "
+            f"{r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
             f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |"
         )
     out.write_text(
@@ -138,9 +145,9 @@ eval return (10 episodes, deterministic policy) at the last of 20 evaluations, m
 Wall time includes the compile; some rows ran with other jobs sharing the 2-core CPU, so read wall times as
 upper bounds. Produced by `benchmarks/learning.py`; each row names its command and machine.
 
-| algo | env | env steps | seeds | final return | per seed | threshold | met | wall time | learning curve | produced by |
-|---|---|---|---|---|---|---|---|---|---|---|
 """
+        + "| algo | env | env steps | seeds | final return | per seed | threshold | met | wall time | learning curve "
+        + "| produced by |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n\n"
         + REFERENCES

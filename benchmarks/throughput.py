@@ -13,7 +13,11 @@ compilation cache off, so they are real compiles.
 import argparse
 import time
 
-import jax
+import hyperlax
+
+hyperlax.configure_xla()  # the CLI's XLA settings, before JAX starts
+
+import jax  # noqa: E402
 
 from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import make_env
@@ -69,7 +73,8 @@ def main():
     parser.add_argument("--skip-sequential", action="store_true", help="skip the batched-vs-sequential comparison")
     args = parser.parse_args()
     print(
-        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), {jax.device_count()} device(s), jax {jax.__version__}"
+        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), {jax.device_count()} device(s), "
+        f"jax {jax.__version__}"
     )
     for algo in args.algos:
         recipe_name, env_name, overrides = BENCHMARKS[algo]
@@ -98,7 +103,8 @@ def main():
             result = runner.run_batch(plan)
             rate = result.env_steps_per_second
             print(
-                f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {rate:>13,.0f} {rate * updates_per_step:>11,.0f}"
+                f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {rate:>13,.0f} "
+                f"{rate * updates_per_step:>11,.0f}"
             )
         if args.skip_sequential:
             continue
