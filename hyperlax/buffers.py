@@ -4,9 +4,21 @@ The storage is a pytree of arrays with a fixed leading `capacity` axis, so the b
 the whole run and vmaps over configurations and seeds like any other state.
 """
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 from flax import struct
+
+
+class Transition(NamedTuple):
+    """One env step as SAC and DQN replay it (batched: each field gets a leading axis)."""
+
+    obs: jax.Array
+    action: jax.Array
+    reward: jax.Array
+    next_obs: jax.Array  # the true last observation when the episode ended, not gymnax's reset one
+    terminated: jax.Array  # float 0/1; a time limit is not a termination, so truncated steps keep bootstrapping
 
 
 class ReplayBuffer(struct.PyTreeNode):

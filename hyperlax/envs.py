@@ -65,6 +65,17 @@ def make_env(name: str) -> EnvSpec:
     )
 
 
+def reset_envs(spec: EnvSpec, keys: jax.Array):
+    """Reset one env per key: (obs, env_state), each with a leading env axis."""
+    return jax.vmap(spec.env.reset, in_axes=(0, None))(keys, spec.params)
+
+
+def step_envs(spec: EnvSpec, key: jax.Array, env_state, action: jax.Array):
+    """Step a batch of envs, each with its own split of `key`: (obs, env_state, reward, terminated, truncated, info)."""
+    keys = jax.random.split(key, action.shape[0])
+    return jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(keys, env_state, action, spec.params)
+
+
 def evaluate(spec: EnvSpec, policy: Callable, key: jax.Array, num_episodes: int) -> jax.Array:
     """Return of `num_episodes` episodes run in parallel with a deterministic `policy(obs) -> action`.
 
@@ -73,15 +84,12 @@ def evaluate(spec: EnvSpec, policy: Callable, key: jax.Array, num_episodes: int)
     """
     reset_keys = jax.random.split(key, num_episodes + 1)
     step_key, reset_keys = reset_keys[0], reset_keys[1:]
-    obs, env_state = jax.vmap(spec.env.reset, in_axes=(0, None))(reset_keys, spec.params)
+    obs, env_state = reset_envs(spec, reset_keys)
 
     def step(carry, step_key):
         obs, env_state, returns, running = carry
         action = policy(obs)
-        keys = jax.random.split(step_key, num_episodes)
-        obs, env_state, reward, terminated, truncated, _ = jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(
-            keys, env_state, action, spec.params
-        )
+        obs, env_state, reward, terminated, truncated, _ = step_envs(spec, step_key, env_state, action)
         returns = returns + reward * running
         running = running * (1.0 - jnp.logical_or(terminated, truncated))
         return (obs, env_state, returns, running), None

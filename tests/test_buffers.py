@@ -43,3 +43,23 @@ def test_sample_after_wraparound_sees_every_slot():
     buffer = filled(4, [[1, 2, 3], [4, 5, 6]])
     batch = buffers.sample(buffer, jax.random.PRNGKey(1), 1000)
     assert set(np.asarray(batch["x"]).tolist()) == {3.0, 4.0, 5.0, 6.0}
+
+
+def test_named_transitions_keep_their_fields_through_add_and_sample():
+    example = buffers.Transition(
+        jnp.zeros((3,)), jnp.zeros((), jnp.int32), jnp.zeros(()), jnp.zeros((3,)), jnp.zeros(())
+    )
+    buffer = buffers.init_buffer(example, 8)
+    step = jnp.arange(4, dtype=jnp.float32)
+    batch = buffers.Transition(
+        obs=jnp.stack([step] * 3, axis=1),
+        action=jnp.arange(4, dtype=jnp.int32),
+        reward=-step,
+        next_obs=jnp.stack([step + 1] * 3, axis=1),
+        terminated=(step == 3).astype(jnp.float32),
+    )
+    sampled = buffers.sample(buffers.add_batch(buffer, batch), jax.random.PRNGKey(2), 64)
+    assert isinstance(sampled, buffers.Transition) and sampled.action.dtype == jnp.int32
+    np.testing.assert_array_equal(sampled.reward, -sampled.obs[:, 0])
+    np.testing.assert_array_equal(sampled.next_obs, sampled.obs + 1)
+    np.testing.assert_array_equal(sampled.terminated, sampled.action == 3)
