@@ -16,6 +16,8 @@ import numpy as np
 import optax
 from flax import struct
 
+from hyperlax.envs import EnvSpec, evaluate
+
 
 def traced(help: str, key: str | None = None):
     """A float hyperparameter that may differ between configurations of one compiled batch."""
@@ -86,3 +88,22 @@ class Train(NamedTuple):
     init: Callable
     segment: Callable
     steps_per_segment: int
+
+
+def make_segment(
+    iteration: Callable, greedy_policy: Callable, spec: EnvSpec, iterations_per_segment: int, eval_episodes: int
+) -> Callable:
+    """`segment(hp, state)`: `iterations_per_segment` calls of `iteration(hp, state)`, then an evaluation of
+    `greedy_policy(state)`, a deterministic `policy(obs) -> action`.
+
+    The eval key folds in env_steps, so each evaluation draws fresh episodes from the state's own stream.
+    """
+
+    def segment(hp, state):
+        state, _ = jax.lax.scan(lambda s, _: (iteration(hp, s), None), state, None, iterations_per_segment)
+        eval_key = jax.random.fold_in(state.eval_key, state.env_steps)
+        returns = evaluate(spec, greedy_policy(state), eval_key, eval_episodes)
+        finite = state.finite & jnp.all(jnp.isfinite(returns))
+        return state, SegmentOutput(returns, finite, state.env_steps)
+
+    return segment
