@@ -40,7 +40,7 @@ def leaves(tree):
 
 
 def same(a, b):
-    return all(np.array_equal(x, y) for x, y in zip(leaves(a), leaves(b)))
+    return all(np.array_equal(x, y) for x, y in zip(leaves(a), leaves(b), strict=True))
 
 
 # ---- exploration ----
@@ -96,7 +96,7 @@ def test_hard_target_update_copies_the_online_network_every_interval(params_per_
 def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segment):
     (p0, t0), (p4, t4), (p8, t8), _, _ = params_per_segment[0.5]
     assert same(t4, t0)
-    for target, online, old in zip(leaves(t8), leaves(p8), leaves(t4)):
+    for target, online, old in zip(leaves(t8), leaves(p8), leaves(t4), strict=True):
         np.testing.assert_allclose(target, 0.5 * online + 0.5 * old, rtol=1e-5, atol=1e-7)
 
 

@@ -91,16 +91,18 @@ def history():
 
 def test_no_update_before_learning_starts_then_updates_begin(history):
     before, first, second = (s.learner for s in history[:3])
-    assert all(np.array_equal(a, b) for a, b in zip(leaves(before), leaves(first)))
+    assert all(np.array_equal(a, b) for a, b in zip(leaves(before), leaves(first), strict=True))
     assert int(history[1].buffer.size) == 8
     assert not np.array_equal(leaves(first.actor_params)[0], leaves(second.actor_params)[0])
 
 
 def test_target_critics_move_tau_of_the_way_to_the_critics_after_each_update(history):
     start, after = history[1].learner, history[2].learner  # exactly one update in between
-    assert all(np.array_equal(a, b) for a, b in zip(leaves(start.critic_params), leaves(start.target_params)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(leaves(start.critic_params), leaves(start.target_params), strict=True)
+    )
     for online, target, old in zip(
-        leaves(after.critic_params), leaves(after.target_params), leaves(start.target_params)
+        leaves(after.critic_params), leaves(after.target_params), leaves(start.target_params), strict=True
     ):
         np.testing.assert_allclose(target, 0.25 * online + 0.75 * old, rtol=1e-5, atol=1e-7)
     assert not np.allclose(leaves(after.target_params)[0], leaves(start.target_params)[0])

@@ -1,10 +1,10 @@
 """Deep Q-Network: replay buffer, target network, epsilon-greedy exploration, optional double Q.
 
 One iteration collects `train_frequency` vectorized env steps into the replay buffer, then runs
-`gradient_steps` updates of the Huber TD loss. The target network follows SB3: whenever an iteration
-crosses a multiple of `target_update_interval` env steps, it moves `tau` of the way to the online network
-(tau = 1: a hard copy). Like ppo.py, `make_train` returns pure `init` and `segment` for jit and vmap.
-"""
+`gradient_steps` updates of the Huber TD loss (env_step x train_frequency -> update). The target network
+follows SB3: whenever an iteration crosses a multiple of `target_update_interval` env steps, it moves `tau`
+of the way to the online network (tau = 1: a hard copy). Like ppo.py, `make_train` builds an `Agent` and
+returns pure `init` and `segment` for jit and vmap."""
 
 import jax
 import jax.numpy as jnp
@@ -12,8 +12,8 @@ import optax
 from flax import struct
 
 from hyperlax import buffers
-from hyperlax.algos.common import SegmentOutput, Train, clipped_adam, structural, traced, tree_is_finite
-from hyperlax.envs import EnvSpec, evaluate
+from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
+from hyperlax.envs import EnvSpec, reset_envs, step_envs
 from hyperlax.networks import MLP
 
 SUPPORTS_DISCRETE = True
@@ -75,29 +75,36 @@ def planned_updates(config: Config, total_iterations: int) -> int:
     return max(1, total_iterations - first_updating + 1) * config.gradient_steps
 
 
-def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
-    steps_per_iteration = config.num_envs * config.train_frequency
-    iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
-    q_network = MLP(config.layer_sizes, config.activation, spec.action_dim, orthogonal=False)
-    # The runner calls `segment` num_evaluations times.
-    schedule_length = planned_updates(config, num_evaluations * iterations_per_segment) if config.anneal_lr else None
+class Agent:
+    """The network and structural hyperparameters of one compiled program; its methods are the steps of
+    training, pure in the traced hyperparameters `hp` and the state."""
 
-    def greedy_policy(params):
-        return lambda obs: jnp.argmax(q_network.apply(params, obs), axis=-1)
+    def __init__(self, config: Config, spec: EnvSpec, total_timesteps: int, schedule_length: int | None):
+        self.config, self.spec = config, spec
+        self.total_timesteps, self.schedule_length = total_timesteps, schedule_length
+        self.q_network = MLP(config.layer_sizes, config.activation, spec.action_dim, orthogonal=False)
 
-    def init(hp: Config, key) -> State:
+    def optimizer(self, hp: Config):
+        return clipped_adam(hp.lr, hp.max_grad_norm, self.schedule_length)
+
+    def greedy_action(self, params, obs):
+        return jnp.argmax(self.q_network.apply(params, obs), axis=-1)
+
+    def greedy_policy(self, state: State):
+        return lambda obs: self.greedy_action(state.params, obs)
+
+    def init(self, hp: Config, key) -> State:
+        spec = self.spec
         net_key, env_key, eval_key, key = jax.random.split(key, 4)
         dummy_obs = jnp.zeros((spec.obs_dim,))
-        params = q_network.init(net_key, dummy_obs)
-        transition = (dummy_obs, jnp.zeros((), jnp.int32), jnp.zeros(()), dummy_obs, jnp.zeros(()))
-        obs, env_state = jax.vmap(spec.env.reset, in_axes=(0, None))(
-            jax.random.split(env_key, config.num_envs), spec.params
-        )
+        params = self.q_network.init(net_key, dummy_obs)
+        transition = buffers.Transition(dummy_obs, jnp.zeros((), jnp.int32), jnp.zeros(()), dummy_obs, jnp.zeros(()))
+        obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
         return State(
             params=params,
             target_params=params,
-            opt=clipped_adam(hp.lr, hp.max_grad_norm, schedule_length).init(params),
-            buffer=buffers.init_buffer(transition, config.buffer_size),
+            opt=self.optimizer(hp).init(params),
+            buffer=buffers.init_buffer(transition, self.config.buffer_size),
             env_state=env_state,
             obs=obs,
             key=key,
@@ -106,56 +113,19 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             finite=jnp.asarray(True),
         )
 
-    def env_step(hp: Config, carry, key):
-        obs, env_state, buffer, env_steps, params = carry
-        explore_key, random_key, step_key = jax.random.split(key, 3)
-        explore = jax.random.uniform(explore_key, (config.num_envs,)) < epsilon(hp, env_steps, total_timesteps)
-        random_action = jax.random.randint(random_key, (config.num_envs,), 0, spec.action_dim)
-        action = jnp.where(explore, random_action, greedy_policy(params)(obs))
-        next_obs, env_state, reward, terminated, truncated, info = jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(
-            jax.random.split(step_key, config.num_envs), env_state, action, spec.params
-        )
-        # gymnax has already reset finished episodes: store the true last observation, and end the
-        # bootstrap only on termination, since a time limit is not a state of the MDP.
-        buffer = buffers.add_batch(
-            buffer, (obs, action, reward, info["final_observation"], terminated.astype(jnp.float32))
-        )
-        return (next_obs, env_state, buffer, env_steps + config.num_envs, params), None
-
-    def td_loss(params, target_params, hp: Config, batch):
-        obs, action, reward, next_obs, terminated = batch
-        next_q_target = q_network.apply(target_params, next_obs)
-        if config.double_q:
-            next_action = jnp.argmax(q_network.apply(params, next_obs), axis=-1)
-            next_q = jnp.take_along_axis(next_q_target, next_action[:, None], axis=-1)[:, 0]
-        else:
-            next_q = jnp.max(next_q_target, axis=-1)
-        target = jax.lax.stop_gradient(reward + hp.gamma * (1.0 - terminated) * next_q)
-        q = jnp.take_along_axis(q_network.apply(params, obs), action[:, None], axis=-1)[:, 0]
-        return jnp.mean(optax.huber_loss(q, target))
-
-    def iteration(hp: Config, state: State) -> State:
+    def iteration(self, hp: Config, state: State) -> State:
+        """Collect `train_frequency` env steps, run the gradient steps, then the target update when due."""
+        config = self.config
         key, collect_key, update_key = jax.random.split(state.key, 3)
         carry = (state.obs, state.env_state, state.buffer, state.env_steps, state.params)
         (obs, env_state, buffer, env_steps, _), _ = jax.lax.scan(
-            lambda c, k: env_step(hp, c, k), carry, jax.random.split(collect_key, config.train_frequency)
+            lambda c, k: self.env_step(hp, c, k), carry, jax.random.split(collect_key, config.train_frequency)
         )
-
-        def gradient_step(carry, key):
-            params, opt = carry
-            batch = buffers.sample(buffer, key, config.batch_size)
-            loss, grads = jax.value_and_grad(td_loss)(params, state.target_params, hp, batch)
-            updates, opt = clipped_adam(hp.lr, hp.max_grad_norm, schedule_length).update(grads, opt, params)
-            return (optax.apply_updates(params, updates), opt), jnp.isfinite(loss)
-
-        def updates(carry):
-            return jax.lax.scan(gradient_step, carry, jax.random.split(update_key, config.gradient_steps))
-
-        def no_updates(carry):
-            return carry, jnp.ones((config.gradient_steps,), bool)
-
         (params, opt), losses_finite = jax.lax.cond(
-            env_steps >= config.learning_starts, updates, no_updates, (state.params, state.opt)
+            env_steps >= config.learning_starts,
+            lambda carry: self.update(hp, carry, state.target_params, buffer, update_key),
+            lambda carry: (carry, jnp.ones((config.gradient_steps,), bool)),
+            (state.params, state.opt),
         )
         due = target_update_due(state.env_steps, env_steps, config.target_update_interval)
         moved = optax.incremental_update(params, state.target_params, hp.tau)
@@ -173,14 +143,54 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             finite=finite,
         )
 
-    def segment(hp: Config, state: State):
-        state, _ = jax.lax.scan(lambda s, _: (iteration(hp, s), None), state, None, iterations_per_segment)
-        eval_key = jax.random.fold_in(state.eval_key, state.env_steps)
-        returns = evaluate(spec, greedy_policy(state.params), eval_key, eval_episodes)
-        finite = state.finite & jnp.all(jnp.isfinite(returns))
-        return state, SegmentOutput(returns, finite, state.env_steps)
+    def env_step(self, hp: Config, carry, key):
+        """One epsilon-greedy vectorized env step, stored in the buffer."""
+        config, spec = self.config, self.spec
+        obs, env_state, buffer, env_steps, params = carry
+        explore_key, random_key, step_key = jax.random.split(key, 3)
+        explore = jax.random.uniform(explore_key, (config.num_envs,)) < epsilon(hp, env_steps, self.total_timesteps)
+        random_action = jax.random.randint(random_key, (config.num_envs,), 0, spec.action_dim)
+        action = jnp.where(explore, random_action, self.greedy_action(params, obs))
+        next_obs, env_state, reward, terminated, truncated, info = step_envs(spec, step_key, env_state, action)
+        # gymnax has already reset finished episodes: store the true last observation, and end the
+        # bootstrap only on termination, since a time limit is not a state of the MDP.
+        transition = buffers.Transition(obs, action, reward, info["final_observation"], terminated.astype(jnp.float32))
+        buffer = buffers.add_batch(buffer, transition)
+        return (next_obs, env_state, buffer, env_steps + config.num_envs, params), None
 
-    return Train(init=init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+    def update(self, hp: Config, carry, target_params, buffer: buffers.ReplayBuffer, key):
+        """`gradient_steps` updates of the TD loss against the (fixed) target network."""
+
+        def gradient_step(carry, key):
+            params, opt = carry
+            batch = buffers.sample(buffer, key, self.config.batch_size)
+            loss, grads = jax.value_and_grad(self.td_loss)(params, target_params, hp, batch)
+            updates, opt = self.optimizer(hp).update(grads, opt, params)
+            return (optax.apply_updates(params, updates), opt), jnp.isfinite(loss)
+
+        return jax.lax.scan(gradient_step, carry, jax.random.split(key, self.config.gradient_steps))
+
+    def td_loss(self, params, target_params, hp: Config, batch: buffers.Transition):
+        q_network = self.q_network
+        next_q_target = q_network.apply(target_params, batch.next_obs)
+        if self.config.double_q:
+            next_action = jnp.argmax(q_network.apply(params, batch.next_obs), axis=-1)
+            next_q = jnp.take_along_axis(next_q_target, next_action[:, None], axis=-1)[:, 0]
+        else:
+            next_q = jnp.max(next_q_target, axis=-1)
+        target = jax.lax.stop_gradient(batch.reward + hp.gamma * (1.0 - batch.terminated) * next_q)
+        q = jnp.take_along_axis(q_network.apply(params, batch.obs), batch.action[:, None], axis=-1)[:, 0]
+        return jnp.mean(optax.huber_loss(q, target))
+
+
+def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
+    steps_per_iteration = config.num_envs * config.train_frequency
+    iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
+    # The runner calls `segment` num_evaluations times.
+    schedule_length = planned_updates(config, num_evaluations * iterations_per_segment) if config.anneal_lr else None
+    agent = Agent(config, spec, total_timesteps, schedule_length)
+    segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
+    return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
 
 
 def gradient_updates_per_env_step(config: Config) -> float:

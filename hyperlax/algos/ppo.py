@@ -1,9 +1,12 @@
 """Proximal Policy Optimization (clipped objective, GAE), continuous or discrete actions.
 
-The whole training loop is pure JAX: `make_train` closes over the structural hyperparameters and the env
-and returns `init` and `segment`, which jit and vmap accept as they are. Traced hyperparameters come in
-as the `config` argument, so one compiled program trains a batch of configurations.
+The whole training loop is pure JAX. `make_train` builds an `Agent` that holds the structural
+hyperparameters, the env and the networks, and returns its `init` and a `segment`, which jit and vmap
+accept as they are. Traced hyperparameters come in as the `config` argument (`hp` in the steps), so one
+compiled program trains a batch of configurations. One iteration: collect_rollout -> gae -> update.
 """
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -11,8 +14,8 @@ import optax
 from flax import struct
 
 from hyperlax import distributions as D
-from hyperlax.algos.common import SegmentOutput, Train, clipped_adam, structural, traced, tree_is_finite
-from hyperlax.envs import EnvSpec, evaluate
+from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
+from hyperlax.envs import EnvSpec, reset_envs, step_envs
 from hyperlax.networks import MLP, GaussianHead
 
 SUPPORTS_DISCRETE = True
@@ -77,60 +80,104 @@ def optimizer(lr, max_grad_norm, num_updates: int | None = None):
     return clipped_adam(lr, max_grad_norm, num_updates, eps=1e-5)  # CleanRL's and PureJaxRL's eps for PPO
 
 
-def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
-    steps_per_iteration = config.num_envs * config.rollout_length
-    iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
-    minibatch_size = steps_per_iteration // config.num_minibatches
-    # The runner calls `segment` num_evaluations times, so this is every gradient step of the run.
-    num_updates = num_evaluations * iterations_per_segment * config.epochs * config.num_minibatches
-    schedule_length = num_updates if config.anneal_lr else None
-    if spec.discrete:
-        actor = MLP(config.actor_layer_sizes, config.actor_activation, spec.action_dim, out_scale=0.01)
-    else:
-        actor = GaussianHead(config.actor_layer_sizes, config.actor_activation, spec.action_dim)
-    critic = MLP(config.critic_layer_sizes, config.critic_activation, 1)
+class Transition(NamedTuple):
+    """One env step of a rollout (each field [rollout_length, num_envs, ...] after the scan)."""
 
-    def normalize(stats: ObsStats, obs):
-        if not config.normalize_observations:
+    obs: jax.Array  # raw, for the running observation statistics
+    norm_obs: jax.Array  # what the networks saw
+    action: jax.Array
+    log_prob: jax.Array
+    value: jax.Array
+    reward: jax.Array  # with the bootstrapped value of the last observation added at a time limit
+    done: jax.Array
+
+
+class Minibatch(NamedTuple):
+    obs: jax.Array  # normalized
+    action: jax.Array
+    log_prob: jax.Array
+    advantage: jax.Array
+    target: jax.Array
+
+
+def gae(values, rewards, dones, last_value, gamma, gae_lambda):
+    """Generalized advantage estimates of a rollout ([T, ...] arrays, time first); `done` cuts the recursion."""
+
+    def backward(carry, step):
+        advantage, next_value = carry
+        value_t, reward, done = step
+        delta = reward + gamma * next_value * (1.0 - done) - value_t
+        advantage = delta + gamma * gae_lambda * (1.0 - done) * advantage
+        return (advantage, value_t), advantage
+
+    _, advantages = jax.lax.scan(
+        backward, (jnp.zeros_like(last_value), last_value), (values, rewards, dones), reverse=True
+    )
+    return advantages
+
+
+class Agent:
+    """The networks and structural hyperparameters of one compiled program; its methods are the steps of
+    training, pure in the traced hyperparameters `hp` and the state."""
+
+    def __init__(self, config: Config, spec: EnvSpec, schedule_length: int | None):
+        self.config, self.spec, self.schedule_length = config, spec, schedule_length
+        self.steps_per_iteration = config.num_envs * config.rollout_length
+        self.minibatch_size = self.steps_per_iteration // config.num_minibatches
+        if spec.discrete:
+            self.actor = MLP(config.actor_layer_sizes, config.actor_activation, spec.action_dim, out_scale=0.01)
+        else:
+            self.actor = GaussianHead(config.actor_layer_sizes, config.actor_activation, spec.action_dim)
+        self.critic = MLP(config.critic_layer_sizes, config.critic_activation, 1)
+
+    # ---- networks ----
+
+    def normalize(self, stats: ObsStats, obs):
+        if not self.config.normalize_observations:
             return obs
         return jnp.clip((obs - stats.mean) / jnp.sqrt(stats.var + 1e-8), -10.0, 10.0)
 
-    def value(params, obs):
-        return critic.apply(params, obs)[..., 0]
+    def value(self, params, obs):
+        return self.critic.apply(params, obs)[..., 0]
 
-    def sample_action(params, obs, key):
+    def sample_action(self, params, obs, key):
+        """(action, the action clipped to the env's bounds, log-probability of the unclipped action)."""
+        spec = self.spec
         if spec.discrete:
-            logits = actor.apply(params, obs)
+            logits = self.actor.apply(params, obs)
             action = D.categorical_sample(key, logits)
             return action, action, D.categorical_log_prob(action, logits)
-        mean, log_std = actor.apply(params, obs)
+        mean, log_std = self.actor.apply(params, obs)
         action = D.normal_sample(key, mean, log_std)
         return action, jnp.clip(action, spec.action_low, spec.action_high), D.normal_log_prob(action, mean, log_std)
 
-    def log_prob_and_entropy(params, obs, action):
-        if spec.discrete:
-            logits = actor.apply(params, obs)
+    def log_prob_and_entropy(self, params, obs, action):
+        if self.spec.discrete:
+            logits = self.actor.apply(params, obs)
             return D.categorical_log_prob(action, logits), D.categorical_entropy(logits)
-        mean, log_std = actor.apply(params, obs)
+        mean, log_std = self.actor.apply(params, obs)
         return D.normal_log_prob(action, mean, log_std), D.normal_entropy(log_std)
 
-    def greedy_policy(params, stats):
+    def greedy_policy(self, state: State):
+        spec, params = self.spec, state.actor_params
+
         def act(obs):
-            obs = normalize(stats, obs)
+            obs = self.normalize(state.obs_stats, obs)
             if spec.discrete:
-                return jnp.argmax(actor.apply(params, obs), axis=-1)
-            return jnp.clip(actor.apply(params, obs)[0], spec.action_low, spec.action_high)
+                return jnp.argmax(self.actor.apply(params, obs), axis=-1)
+            return jnp.clip(self.actor.apply(params, obs)[0], spec.action_low, spec.action_high)
 
         return act
 
-    def init(hp: Config, key) -> State:
+    # ---- training ----
+
+    def init(self, hp: Config, key) -> State:
+        spec, schedule_length = self.spec, self.schedule_length
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
         dummy_obs = jnp.zeros((spec.obs_dim,))
-        actor_params = actor.init(actor_key, dummy_obs)
-        critic_params = critic.init(critic_key, dummy_obs)
-        obs, env_state = jax.vmap(spec.env.reset, in_axes=(0, None))(
-            jax.random.split(env_key, config.num_envs), spec.params
-        )
+        actor_params = self.actor.init(actor_key, dummy_obs)
+        critic_params = self.critic.init(critic_key, dummy_obs)
+        obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
         return State(
             actor_params=actor_params,
             critic_params=critic_params,
@@ -145,88 +192,49 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             finite=jnp.asarray(True),
         )
 
-    def rollout(hp: Config, state: State):
+    def iteration(self, hp: Config, state: State) -> State:
+        """Collect a rollout, estimate advantages, then update both networks on it."""
+        state, rollout = self.collect_rollout(hp, state)
+        last_value = self.value(state.critic_params, self.normalize(state.obs_stats, state.obs))
+        advantages = gae(rollout.value, rollout.reward, rollout.done, last_value, hp.gamma, hp.gae_lambda)
+        return self.update(hp, state, rollout, advantages, advantages + rollout.value)
+
+    def collect_rollout(self, hp: Config, state: State) -> tuple[State, Transition]:
         def env_step(carry, _):
             obs, env_state, key = carry
             key, action_key, step_key = jax.random.split(key, 3)
-            norm_obs = normalize(state.obs_stats, obs)
-            action, env_action, log_prob = sample_action(state.actor_params, norm_obs, action_key)
-            next_obs, env_state, reward, terminated, truncated, info = jax.vmap(spec.env.step, in_axes=(0, 0, 0, None))(
-                jax.random.split(step_key, config.num_envs), env_state, env_action, spec.params
+            norm_obs = self.normalize(state.obs_stats, obs)
+            action, env_action, log_prob = self.sample_action(state.actor_params, norm_obs, action_key)
+            next_obs, env_state, reward, terminated, truncated, info = step_envs(
+                self.spec, step_key, env_state, env_action
             )
             # A time limit is not a real end: bootstrap from the value of the last observation.
-            final_value = value(state.critic_params, normalize(state.obs_stats, info["final_observation"]))
+            final_value = self.value(state.critic_params, self.normalize(state.obs_stats, info["final_observation"]))
             reward = reward + hp.gamma * final_value * (truncated & ~terminated)
             done = (terminated | truncated).astype(jnp.float32)
-            transition = (obs, norm_obs, action, log_prob, value(state.critic_params, norm_obs), reward, done)
-            return (next_obs, env_state, key), transition
+            value = self.value(state.critic_params, norm_obs)
+            return (next_obs, env_state, key), Transition(obs, norm_obs, action, log_prob, value, reward, done)
 
-        (obs, env_state, key), transitions = jax.lax.scan(
-            env_step, (state.obs, state.env_state, state.key), None, config.rollout_length
+        (obs, env_state, key), rollout = jax.lax.scan(
+            env_step, (state.obs, state.env_state, state.key), None, self.config.rollout_length
         )
-        return state.replace(obs=obs, env_state=env_state, key=key), transitions
+        return state.replace(obs=obs, env_state=env_state, key=key), rollout
 
-    def advantages(hp: Config, values, rewards, dones, last_value):
-        def backward(carry, step):
-            gae, next_value = carry
-            value_t, reward, done = step
-            delta = reward + hp.gamma * next_value * (1.0 - done) - value_t
-            gae = delta + hp.gamma * hp.gae_lambda * (1.0 - done) * gae
-            return (gae, value_t), gae
-
-        _, adv = jax.lax.scan(
-            backward, (jnp.zeros_like(last_value), last_value), (values, rewards, dones), reverse=True
-        )
-        return adv, adv + values
-
-    def actor_loss(params, hp: Config, obs, action, old_log_prob, adv):
-        log_prob, entropy = log_prob_and_entropy(params, obs, action)
-        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-        ratio = jnp.exp(log_prob - old_log_prob)
-        clipped = jnp.clip(ratio, 1.0 - hp.clip_eps, 1.0 + hp.clip_eps)
-        return -jnp.minimum(ratio * adv, clipped * adv).mean() - hp.ent_coef * entropy.mean()
-
-    def critic_loss(params, hp: Config, obs, targets):
-        return hp.vf_coef * 0.5 * jnp.mean((value(params, obs) - targets) ** 2)
-
-    def update_minibatch(hp: Config, carry, minibatch):
-        actor_params, critic_params, actor_opt, critic_opt = carry
-        obs, action, old_log_prob, adv, targets = minibatch
-        a_loss, a_grads = jax.value_and_grad(actor_loss)(actor_params, hp, obs, action, old_log_prob, adv)
-        c_loss, c_grads = jax.value_and_grad(critic_loss)(critic_params, hp, obs, targets)
-        a_updates, actor_opt = optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).update(a_grads, actor_opt)
-        c_updates, critic_opt = optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).update(c_grads, critic_opt)
-        carry = (
-            optax.apply_updates(actor_params, a_updates),
-            optax.apply_updates(critic_params, c_updates),
-            actor_opt,
-            critic_opt,
-        )
-        return carry, jnp.isfinite(a_loss) & jnp.isfinite(c_loss)
-
-    def iteration(hp: Config, state: State) -> State:
-        state, (raw_obs, obs, action, log_prob, values, rewards, dones) = rollout(hp, state)
-        last_value = value(state.critic_params, normalize(state.obs_stats, state.obs))
-        adv, targets = advantages(hp, values, rewards, dones, last_value)
+    def update(self, hp: Config, state: State, rollout: Transition, advantages, targets) -> State:
+        """`epochs` passes of minibatch updates over the rollout, then the observation statistics."""
+        config = self.config
         batch = jax.tree.map(
-            lambda x: x.reshape((steps_per_iteration,) + x.shape[2:]), (obs, action, log_prob, adv, targets)
+            lambda x: x.reshape((self.steps_per_iteration,) + x.shape[2:]),
+            Minibatch(rollout.norm_obs, rollout.action, rollout.log_prob, advantages, targets),
         )
-
-        def epoch(carry, key):
-            order = jax.random.permutation(key, steps_per_iteration)[: config.num_minibatches * minibatch_size]
-            minibatches = jax.tree.map(
-                lambda x: x[order].reshape((config.num_minibatches, minibatch_size) + x.shape[1:]), batch
-            )
-            return jax.lax.scan(lambda c, mb: update_minibatch(hp, c, mb), carry, minibatches)
-
         key, epoch_key = jax.random.split(state.key)
         carry = (state.actor_params, state.critic_params, state.actor_opt, state.critic_opt)
         (actor_params, critic_params, actor_opt, critic_opt), losses_finite = jax.lax.scan(
-            epoch, carry, jax.random.split(epoch_key, config.epochs)
+            lambda c, k: self.update_epoch(hp, c, k, batch), carry, jax.random.split(epoch_key, config.epochs)
         )
         obs_stats = state.obs_stats
         if config.normalize_observations:
-            obs_stats = update_obs_stats(obs_stats, raw_obs.reshape(-1, spec.obs_dim))
+            obs_stats = update_obs_stats(obs_stats, rollout.obs.reshape(-1, self.spec.obs_dim))
         finite = state.finite & jnp.all(losses_finite) & tree_is_finite((actor_params, critic_params))
         return state.replace(
             actor_params=actor_params,
@@ -235,18 +243,52 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
             critic_opt=critic_opt,
             obs_stats=obs_stats,
             key=key,
-            env_steps=state.env_steps + steps_per_iteration,
+            env_steps=state.env_steps + self.steps_per_iteration,
             finite=finite,
         )
 
-    def segment(hp: Config, state: State):
-        state, _ = jax.lax.scan(lambda s, _: (iteration(hp, s), None), state, None, iterations_per_segment)
-        eval_key = jax.random.fold_in(state.eval_key, state.env_steps)
-        returns = evaluate(spec, greedy_policy(state.actor_params, state.obs_stats), eval_key, eval_episodes)
-        finite = state.finite & jnp.all(jnp.isfinite(returns))
-        return state, SegmentOutput(returns, finite, state.env_steps)
+    def update_epoch(self, hp: Config, carry, key, batch: Minibatch):
+        """One shuffled pass over the batch (a remainder smaller than a minibatch is left out)."""
+        num_minibatches, minibatch_size = self.config.num_minibatches, self.minibatch_size
+        order = jax.random.permutation(key, self.steps_per_iteration)[: num_minibatches * minibatch_size]
+        minibatches = jax.tree.map(lambda x: x[order].reshape((num_minibatches, minibatch_size) + x.shape[1:]), batch)
+        return jax.lax.scan(lambda c, mb: self.update_minibatch(hp, c, mb), carry, minibatches)
 
-    return Train(init=init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+    def update_minibatch(self, hp: Config, carry, mb: Minibatch):
+        actor_params, critic_params, actor_opt, critic_opt = carry
+        a_loss, a_grads = jax.value_and_grad(self.actor_loss)(actor_params, hp, mb)
+        c_loss, c_grads = jax.value_and_grad(self.critic_loss)(critic_params, hp, mb)
+        actor_optimizer = optimizer(hp.actor_lr, hp.max_grad_norm, self.schedule_length)
+        critic_optimizer = optimizer(hp.critic_lr, hp.max_grad_norm, self.schedule_length)
+        a_updates, actor_opt = actor_optimizer.update(a_grads, actor_opt)
+        c_updates, critic_opt = critic_optimizer.update(c_grads, critic_opt)
+        carry = (
+            optax.apply_updates(actor_params, a_updates),
+            optax.apply_updates(critic_params, c_updates),
+            actor_opt,
+            critic_opt,
+        )
+        return carry, jnp.isfinite(a_loss) & jnp.isfinite(c_loss)
+
+    def actor_loss(self, params, hp: Config, mb: Minibatch):
+        log_prob, entropy = self.log_prob_and_entropy(params, mb.obs, mb.action)
+        adv = (mb.advantage - mb.advantage.mean()) / (mb.advantage.std() + 1e-8)
+        ratio = jnp.exp(log_prob - mb.log_prob)
+        clipped = jnp.clip(ratio, 1.0 - hp.clip_eps, 1.0 + hp.clip_eps)
+        return -jnp.minimum(ratio * adv, clipped * adv).mean() - hp.ent_coef * entropy.mean()
+
+    def critic_loss(self, params, hp: Config, mb: Minibatch):
+        return hp.vf_coef * 0.5 * jnp.mean((self.value(params, mb.obs) - mb.target) ** 2)
+
+
+def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluations: int, eval_episodes: int) -> Train:
+    steps_per_iteration = config.num_envs * config.rollout_length
+    iterations_per_segment = max(1, round(total_timesteps / num_evaluations / steps_per_iteration))
+    # The runner calls `segment` num_evaluations times, so this is every gradient step of the run.
+    num_updates = num_evaluations * iterations_per_segment * config.epochs * config.num_minibatches
+    agent = Agent(config, spec, schedule_length=num_updates if config.anneal_lr else None)
+    segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
+    return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
 
 
 def gradient_updates_per_env_step(config: Config) -> float:
