@@ -12,6 +12,9 @@ from hyperlax.envs import make_env
 from hyperlax.recipes import load_recipe
 from tests.conftest import TESTS, TINY_PPO
 
+pytestmark = pytest.mark.slow  # trains every (algorithm, env) pair end to end
+
+
 TINY_SAC = str(TESTS / "recipes" / "tiny_sac.py")
 TINY_DQN = str(TESTS / "recipes" / "tiny_dqn.py")
 COMMON = ["--total-timesteps", "64", "--num-evaluations", "2", "--eval-episodes", "1", "--num-seeds", "1"]

@@ -100,6 +100,7 @@ def test_different_sample_ids_get_different_keys(tiny):
     assert not np.array_equal(result.returns[0], result.returns[1])
 
 
+@pytest.mark.slow
 def test_segment_boundaries_do_not_change_training(tiny):
     make_sample, make_runner = tiny
     sample = make_sample(3)

@@ -166,6 +166,7 @@ def test_study_commands_read_the_storage_from_study_json(single, capsys):
     assert code == 0 and out == (single / "trials.csv").read_text()
 
 
+@pytest.mark.slow
 def test_multi_objective_pareto_file_matches_best_trials(tmp_path):
     code, _, _ = run_cli(
         [
@@ -195,6 +196,7 @@ def test_multi_objective_pareto_file_matches_best_trials(tmp_path):
     assert not (study_dir / "best_optuna_params.json").exists()
 
 
+@pytest.mark.slow
 def test_resume_fails_orphaned_running_trials_and_ends_with_exactly_n_trials(tmp_path):
     assert run_cli([*SEARCH, "--study-name", "resume", "--n-trials", "2", "--output-root", str(tmp_path)])[0] == 0
     study_dir = study_dir_of(tmp_path)
@@ -377,6 +379,7 @@ def test_every_trial_reports_its_eval_return_at_each_evaluation_before_the_last(
         assert trial.intermediate_values == {1: pytest.approx(float(curves["returns"][index, :, 0].mean()))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PRUNERS)
 def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
     code, _, _ = run_cli(
@@ -405,6 +408,7 @@ def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
         assert len(steps) == 3 if trial.state == TrialState.COMPLETE else 1 <= len(steps) <= 3
 
 
+@pytest.mark.slow
 def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermediate_value(tmp_path, monkeypatch):
     # A real Optuna pruner that prunes every reported value below 1e9, i.e. every trial at its first evaluation.
     monkeypatch.setitem(PRUNERS, "median", lambda evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
@@ -428,6 +432,7 @@ def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermed
 # ---- YAML study specs ----
 
 
+@pytest.mark.slow
 def test_a_yaml_spec_sets_the_flags_and_the_command_line_overrides_it(tmp_path):
     spec = tmp_path / "study.yaml"
     spec.write_text(

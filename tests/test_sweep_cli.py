@@ -30,6 +30,11 @@ def sweep(tmp_path, *extra):
     return main(["sweep-hp-samples", *FAST, "--output-root", str(tmp_path), *extra])
 
 
+def without_timing(rows: dict) -> dict:
+    timing = ("env_steps_per_second", "compile_seconds")
+    return {i: {k: v for k, v in row.items() if k not in timing} for i, row in rows.items()}
+
+
 def results(sweep_dir):
     with open(sweep_dir / "results.csv") as f:
         return {row["sample_id"]: row for row in csv.DictReader(f)}
@@ -49,6 +54,7 @@ def test_batched_sweep_writes_every_batch_and_a_results_row_per_sample(tmp_path)
     assert json.loads((sweep_dir / "sweep.json").read_text())["args"]["num_samples"] == 5
 
 
+@pytest.mark.slow
 def test_sequential_sweep_gives_the_batched_metrics_per_sample(tmp_path):
     assert sweep(tmp_path / "b", "--num-samples", "4", "--hparam-batch-size", "4") == 0
     assert sweep(tmp_path / "s", "--num-samples", "4", "--sequential") == 0
@@ -60,6 +66,7 @@ def test_sequential_sweep_gives_the_batched_metrics_per_sample(tmp_path):
         assert [batched[sample_id][m] for m in metrics] == [sequential[sample_id][m] for m in metrics]
 
 
+@pytest.mark.slow
 def test_resume_reruns_only_the_batch_without_success_marker(tmp_path, capsys):
     assert sweep(tmp_path, "--num-samples", "4", "--hparam-batch-size", "2") == 0
     sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
@@ -74,11 +81,10 @@ def test_resume_reruns_only_the_batch_without_success_marker(tmp_path, capsys):
     assert f"{len(batches) - 1} of {len(batches)} batches already complete, skipped" in out
     assert kept.stat().st_mtime_ns == kept_mtime
     assert (sweep_dir / "samples" / "batch_00001" / "success.txt").exists()
-    timing = ("env_steps_per_second", "compile_seconds")
-    strip = lambda rows: {i: {k: v for k, v in row.items() if k not in timing} for i, row in rows.items()}
-    assert strip(results(sweep_dir)) == strip(before)
+    assert without_timing(results(sweep_dir)) == without_timing(before)
 
 
+@pytest.mark.slow
 def test_resume_with_arguments_that_change_the_samples_is_refused(tmp_path, capsys):
     assert sweep(tmp_path, "--num-samples", "2") == 0
     sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
@@ -88,6 +94,7 @@ def test_resume_with_arguments_that_change_the_samples_is_refused(tmp_path, caps
     assert "--num-samples 3 differs from 2 stored in" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
     assert sweep(tmp_path, "--num-samples", "2") == 0
     sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
@@ -97,6 +104,7 @@ def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
     assert (sweep_dir / "results.csv").read_bytes() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -135,7 +143,8 @@ def test_bad_input_is_one_line_exit_2_and_creates_nothing(tmp_path, args, messag
 def test_a_recipe_that_raises_or_names_an_unknown_key_is_an_input_error(tmp_path, capsys):
     raising = tmp_path / "raising.py"
     raising.write_text(
-        "def get_base_config():\n    raise ValueError('boom')\ndef get_base_hyperparam_distributions():\n    return {}\n"
+        "def get_base_config():\n    raise ValueError('boom')\n"
+        "def get_base_hyperparam_distributions():\n    return {}\n"
     )
     assert (
         main(["sweep-hp-samples", "--algo-and-network-config", str(raising), "--output-root", str(tmp_path / "o")]) == 2
@@ -163,11 +172,12 @@ def test_show_recipe_lists_every_hyperparameter_with_its_kind_and_distribution(c
     assert "| `algorithm.hyperparam.actor_lr` | traced | `0.0006` | `LogUniform(domain=(0.0001, 0.01))` |" in out
     assert "| `algorithm.hyperparam.num_envs` | structural | `2` |  |" in out
     assert (
-        "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | `Categorical(values=[[8], [4, 4]])`"
-        in out
+        "`algorithm.network.actor_network.pre_torso.layer_sizes` | structural | `[8]` | "
+        "`Categorical(values=[[8], [4, 4]])`" in out
     )
 
 
+@pytest.mark.slow
 def test_a_yaml_spec_drives_a_sweep_and_the_command_line_overrides_it(tmp_path):
     spec = tmp_path / "sweep.yaml"
     spec.write_text(

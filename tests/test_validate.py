@@ -1,11 +1,13 @@
 import json
 
 import optuna
+import pytest
 
 from hyperlax.cli import main
 from tests.test_search import SEARCH, study_dir_of
 
 
+@pytest.mark.slow
 def test_validate_best_retrains_the_best_trial_on_fresh_seeds(tmp_path, capsys):
     assert main([*SEARCH, "--study-name", "v", "--n-trials", "2", "--output-root", str(tmp_path)]) == 0
     study_dir = study_dir_of(tmp_path)
