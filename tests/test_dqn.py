@@ -84,6 +84,7 @@ def params_per_segment():
     return history
 
 
+@pytest.mark.slow
 def test_hard_target_update_copies_the_online_network_every_interval(params_per_segment):
     (p0, t0), (p4, t4), (p8, t8), (p12, t12), (p16, t16) = params_per_segment[1.0]
     assert same(t0, p0)
@@ -93,6 +94,7 @@ def test_hard_target_update_copies_the_online_network_every_interval(params_per_
     assert same(t16, p16)
 
 
+@pytest.mark.slow
 def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segment):
     (p0, t0), (p4, t4), (p8, t8), _, _ = params_per_segment[0.5]
     assert same(t4, t0)
@@ -100,6 +102,7 @@ def test_soft_target_update_moves_tau_of_the_way_every_interval(params_per_segme
         np.testing.assert_allclose(target, 0.5 * online + 0.5 * old, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("learning_starts", [0, 10])
 def test_annealed_learning_rate_reaches_zero_exactly_at_the_last_planned_update(learning_starts):
     hp = config(anneal_lr=True, learning_starts=learning_starts)
@@ -122,6 +125,7 @@ def test_annealed_learning_rate_reaches_zero_exactly_at_the_last_planned_update(
 # ---- replay of env transitions ----
 
 
+@pytest.mark.slow
 def test_terminal_transitions_store_the_last_observation_not_the_reset_one():
     hp = config(learning_starts=10_000, buffer_size=256, epsilon_start=1.0, epsilon_end=1.0)  # random play, no updates
     spec = make_env("gymnax.cartpole")
@@ -151,6 +155,7 @@ def make_sample(sample_id, **overrides):
     return Sample(sample_id, values, tiny_flat(**overrides))
 
 
+@pytest.mark.slow
 def test_a_configuration_gives_identical_returns_alone_in_a_batch_of_2_and_of_4_at_another_position(runner):
     target = make_sample(7, lr=3e-3, tau=0.5)
     others = [make_sample(i, lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]
