@@ -24,6 +24,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
 def parse_bool(text: str) -> bool:
     lowered = str(text).lower()
     if lowered in ("true", "1", "yes"):
@@ -51,8 +61,9 @@ def defaults_of(cls) -> dict:
 
 
 def fixed_options(cls) -> tuple:
-    """Options that decide the results: a resumed run must keep their stored values."""
-    return tuple(f.name for f in fields(cls) if f.metadata.get("fixed"))
+    """Options that decide the results: a resumed run must keep their stored values (a command may name
+    more in its class attribute ALSO_FIXED)."""
+    return tuple(f.name for f in fields(cls) if f.metadata.get("fixed")) + tuple(getattr(cls, "ALSO_FIXED", ()))
 
 
 def default_text(f: dataclasses.Field) -> str:
@@ -165,6 +176,41 @@ class RunArgs:
         "results go to <output-root>/<recipe>/<env with . replaced by _>/", "hyperlax_runs"
     )
     resume_from: str | None = option("a sweep or study directory to continue")
+    program_width: int | None = option(
+        "configurations per compiled program: a fixed width keeps every configuration's results bitwise equal "
+        "wherever it runs; wider programs use a GPU better",
+        type=positive_int,
+        shown="2 on CPU, the runner batch size on GPU",
+    )
+    pruner: str | None = option(
+        "none, median, halving (asynchronous successive halving, recommended) or hyperband: stop configurations "
+        "whose eval return falls behind at an evaluation; their slot is refilled at once",
+        "none",
+    )
+    pruner_startup_trials: int | None = option(
+        "median: trials finished before any pruning; halving/hyperband: results a rung needs before it prunes",
+        type=nonnegative_int,
+        shown="median 5, halving/hyperband 0",
+    )
+    pruner_warmup_evaluations: int | None = option(
+        "median: evaluations before a trial can be pruned; halving/hyperband: evaluations before the first rung",
+        type=nonnegative_int,
+        shown="median a third of --num-evaluations, halving/hyperband 1",
+    )
+    halving_reduction_factor: int | None = option(
+        "halving/hyperband: a rung keeps the top 1/factor of its results", type=positive_int,
+        shown="halving 4, hyperband 3",
+    )  # fmt: skip
+
+    def pruner_settings(self):
+        from hyperlax.pruning import PrunerSettings
+
+        return PrunerSettings(
+            self.pruner or "none",
+            self.pruner_startup_trials,
+            self.pruner_warmup_evaluations,
+            self.halving_reduction_factor,
+        )
 
 
 def readme_sections() -> dict:

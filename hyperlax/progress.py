@@ -51,6 +51,15 @@ class BatchProgress:
         self.train_seconds += result.wall_seconds
         self._progress.update(self._task, status=self._status())
 
+    def advance(self, segments: int) -> None:
+        """Count trained segments (a pool step trains one per live slot)."""
+        self._progress.advance(self._task, segments)
+
+    def set_done(self, done: int, env_steps: float, train_seconds: float) -> None:
+        """Items finished so far and the env steps trained in how many seconds (a pool's running totals)."""
+        self.done_batches, self.env_steps, self.train_seconds = done, env_steps, train_seconds
+        self._progress.update(self._task, status=self._status())
+
     def set_total_batches(self, total_batches: int) -> None:
         """Change the total (a search learns its batches one super-batch at a time)."""
         self.total_batches = total_batches

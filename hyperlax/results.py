@@ -49,22 +49,23 @@ def is_complete(batch_dir: Path) -> bool:
 
 def write_batch(batch_dir: Path, plan, result) -> None:
     """Write configs, metrics and curves of one batch; `success.txt` last marks it complete."""
+    write_samples(batch_dir, plan.samples, result.rows, result.returns, result.eval_steps)
+
+
+def write_samples(batch_dir: Path, samples: list, rows: list, returns: np.ndarray, eval_steps: np.ndarray) -> None:
+    """Write configs, metrics and curves [config, seed, evaluation, episode] of samples; `success.txt` last
+    marks the directory complete."""
     batch_dir.mkdir(parents=True, exist_ok=True)
     (batch_dir / "success.txt").unlink(missing_ok=True)
     write_json_atomic(
         batch_dir / "hparams.json",
-        [{"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in plan.samples],
+        [{"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in samples],
     )
-    write_json_atomic(batch_dir / "metrics.json", result.rows)
+    write_json_atomic(batch_dir / "metrics.json", rows)
     tmp = batch_dir / "curves.tmp.npz"
-    np.savez(
-        tmp,
-        sample_ids=np.array([s.sample_id for s in plan.samples]),
-        returns=result.returns,
-        eval_steps=result.eval_steps,
-    )
+    np.savez(tmp, sample_ids=np.array([s.sample_id for s in samples]), returns=returns, eval_steps=eval_steps)
     os.replace(tmp, batch_dir / "curves.npz")
-    (batch_dir / "success.txt.tmp").write_text(f"{len(plan.samples)} configurations\n")
+    (batch_dir / "success.txt.tmp").write_text(f"{len(samples)} configurations\n")
     os.replace(batch_dir / "success.txt.tmp", batch_dir / "success.txt")
 
 

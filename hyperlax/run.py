@@ -11,14 +11,16 @@ from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 
 from hyperlax.envs import EnvSpec, make_env
 from hyperlax.errors import InputError
+from hyperlax.pool import SlotPool
 from hyperlax.progress import BatchProgress
 from hyperlax.recipes import Recipe
 from hyperlax.results import is_complete, read_batch, write_batch
-from hyperlax.runner import Runner, RunSettings
+from hyperlax.runner import Runner, RunSettings, metrics_row, stopped_row
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ def merge_stored(given: dict, stored_path: Path, fixed: tuple, as_stored: Callab
     return {**stored, **given}
 
 
+def recipe_evaluations(recipe: Recipe) -> int:
+    return recipe.base_config.get("training", {}).get("num_evaluations", 20)
+
+
 def run_settings(
     recipe: Recipe, args, *, hparam_batch_size: int, sequential: bool = False, group_by_structure: bool = False
 ) -> RunSettings:
@@ -66,13 +72,14 @@ def run_settings(
     training = recipe.base_config.get("training", {})
     settings = RunSettings(
         total_timesteps=args.total_timesteps or training.get("total_timesteps", 100_000),
-        num_evaluations=args.num_evaluations or training.get("num_evaluations", 20),
+        num_evaluations=args.num_evaluations or recipe_evaluations(recipe),
         num_seeds=args.num_seeds,
         eval_episodes=args.eval_episodes or training.get("eval_episodes", 10),
         seed=args.seed,
         hparam_batch_size=hparam_batch_size,
         sequential=sequential,
         group_by_structure=group_by_structure,
+        program_width=args.program_width,
     )
     for name in ("total_timesteps", "num_evaluations", "eval_episodes"):
         check_positive(name, getattr(settings, name))
@@ -157,3 +164,59 @@ def run_plans(
                 result.wall_seconds,
                 result.env_steps_per_second,
             )
+
+
+def stream(
+    pool: SlotPool,
+    next_samples: Callable,
+    on_done: Callable,
+    should_stop: Callable | None = None,
+    progress: BatchProgress | None = None,
+) -> int:
+    """Train samples through a slot pool until `next_samples` has none left and the pool is empty.
+
+    `next_samples(room)` gives up to `room` new samples (fewer or none: nothing to start now). After each
+    pool step, each live slot has one more evaluation: its last one -> finished; non-finite -> failed at once;
+    `should_stop(sample, evaluation, mean_return)` -> pruned. A sample that ends is handed to
+    `on_done(sample, row, returns [1, seeds, evaluations, episodes] (NaN after a stop), eval_steps)` and its
+    slot is refilled before the next step. Returns how many samples ended.
+    """
+    evaluations = pool.runner.settings.num_evaluations
+    ended = 0
+    while True:
+        if pool.has_room:
+            for sample in next_samples(pool.capacity - pool.live):
+                pool.add(sample)
+        if not pool.live:
+            return ended
+        trained = pool.step()
+        for slot in trained:
+            k = slot.evaluations
+            diverged = not slot.finite.all() or not np.isfinite(slot.returns[-1]).all()
+            may_stop = k < evaluations and not diverged and should_stop is not None
+            stopped = may_stop and should_stop(slot.sample, k, float(np.mean(slot.returns[-1])))
+            if k == evaluations or diverged or stopped:
+                pool.remove(slot.sample.sample_id)
+                on_done(slot.sample, *slot_result(slot, pool, stopped))
+                ended += 1
+                if progress is not None:
+                    progress.advance(evaluations - k)  # the evaluations it will never run
+                    progress.set_done(progress.done_batches + 1, pool.env_steps, pool.train_seconds)
+        if progress is not None:
+            progress.advance(len(trained))
+            progress.set_done(progress.done_batches, pool.env_steps, pool.train_seconds)
+
+
+def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
+    """A sample's row, its curve padded to every evaluation with NaN, and the eval steps."""
+    settings, return_range = pool.runner.settings, pool.runner.spec.return_range
+    k, evaluations = slot.evaluations, settings.num_evaluations
+    returns = np.stack(slot.returns, axis=1)  # [seeds, evaluations so far, episodes]
+    eval_steps = slot.steps_per_segment * np.arange(1, evaluations + 1)
+    make_row = stopped_row if stopped else metrics_row
+    row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range)
+    rate = pool.env_steps / pool.train_seconds if pool.train_seconds else 0.0
+    row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds)
+    curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)
+    curve[0, :, :k] = returns
+    return row, curve, eval_steps

@@ -40,6 +40,7 @@ class RunSettings:
     hparam_batch_size: int = 8
     sequential: bool = False
     group_by_structure: bool = False
+    program_width: int | None = None  # configs per compiled program; None: CPU_CHUNK on CPU, the batch on GPU
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,22 @@ def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
     return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
 
 
-def chunk_width(group_batch_size: int, backend: str) -> int:
-    """Configs per program call: CPU_CHUNK on CPU; on GPU the group's whole batch, so it compiles once."""
+def chunk_width(group_batch_size: int, backend: str, program_width: int | None = None) -> int:
+    """Configs per program call: `program_width` when set; else CPU_CHUNK on CPU, and on GPU the group's
+    whole batch, so it compiles once."""
+    if program_width is not None:
+        return program_width
     return CPU_CHUNK if backend == "cpu" else group_batch_size
 
 
-def padded_size(num_configs: int, group_batch_size: int, backend: str) -> int:
+def padded_size(num_configs: int, group_batch_size: int, backend: str, program_width: int | None = None) -> int:
     """Configs actually trained for a batch of `num_configs`: a whole number of chunks.
 
     A padded slot repeats a configuration and its result is discarded. On GPU it costs almost nothing
     next to a compile, so a short last batch takes the group's shape and reuses its program. On CPU a
     padded slot costs real compute, so at most CPU_CHUNK - 1 slots are padded (only in a batch of odd size).
     """
-    width = chunk_width(group_batch_size, backend)
+    width = chunk_width(group_batch_size, backend, program_width)
     return max(1, math.ceil(num_configs / width)) * width
 
 
@@ -100,9 +104,12 @@ def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, b
     group_by_structure: all samples of one structure are gathered first (structures in order of first
       appearance), then sliced, so batches are full and each structure compiles as few shapes as possible.
     """
+    width = settings.program_width
     if settings.sequential:
         return [
-            BatchPlan(f"run_{i:04d}", [s], structure_of(s), padded_size(1, 1, backend), chunk_width(1, backend))
+            BatchPlan(
+                f"run_{i:04d}", [s], structure_of(s), padded_size(1, 1, backend, width), chunk_width(1, backend, width)
+            )
             for i, s in enumerate(samples)
         ]
     size = settings.hparam_batch_size
@@ -127,8 +134,8 @@ def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, b
                 f"batch_{len(plans):05d}",
                 chunk,
                 key,
-                padded_size(len(chunk), group_sizes[key], backend),
-                chunk_width(group_sizes[key], backend),
+                padded_size(len(chunk), group_sizes[key], backend, width),
+                chunk_width(group_sizes[key], backend, width),
             )
         )
     return plans
@@ -204,29 +211,23 @@ class Runner:
         except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
             if not is_out_of_memory(exc) or len(plan.samples) == 1:
                 raise
-            half = len(plan.samples) // 2
-            log.warning(
-                "%s: out of memory with %d configs, retrying as two batches of %d and %d",
-                plan.name,
-                len(plan.samples),
-                half,
-                len(plan.samples) - half,
-            )
+            log.warning("%s: out of memory with %d configs, retrying in two halves", plan.name, len(plan.samples))
             parts = [
-                self.run_batch(
-                    BatchPlan(
-                        plan.name,
-                        part,
-                        plan.structural_key,
-                        padded_size(len(part), len(part), self.backend),
-                        chunk_width(len(part), self.backend),
-                    ),
-                    on_segment,
-                    should_stop,
-                )
-                for part in (plan.samples[:half], plan.samples[half:])
+                self.run_batch(self._part_plan(plan, part), on_segment, should_stop) for part in halves(plan.samples)
             ]
             return merge_results(parts)
+
+    def _part_plan(self, plan: BatchPlan, part: list) -> BatchPlan:
+        """The plan of part of a batch, in programs no wider than the part (a fixed width halves with it)."""
+        width = self.settings.program_width and min(self.settings.program_width, len(part))
+        n = len(part)
+        return BatchPlan(
+            plan.name,
+            part,
+            plan.structural_key,
+            padded_size(n, n, self.backend, width),
+            chunk_width(n, self.backend, width),
+        )
 
     def _run(self, plan: BatchPlan, on_segment: Callable | None, should_stop: Callable | None) -> BatchResult:
         s = self.settings
@@ -266,12 +267,10 @@ class Runner:
         for i, sample in enumerate(plan.samples):
             if i in stopped_at:
                 done, finite_then = stopped_at[i]
-                row = self._row(sample, returns[i][:, :done], eval_steps[:done], bool(finite_then.all()))
-                if row["status"] == Status.OK:
-                    reason = f"pruned after {int(eval_steps[done - 1])} env steps"
-                    row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)
+                curve, steps = returns[i][:, :done], eval_steps[:done]
+                row = stopped_row(sample, curve, steps, bool(finite_then.all()), self.spec.return_range)
             else:
-                row = self._row(sample, returns[i], eval_steps, bool(finite[i].all()))
+                row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), self.spec.return_range)
             rows.append(row)
         steps_per_second = s.num_seeds * trained_segments * steps_per_segment / wall
         for row in rows:
@@ -295,14 +294,30 @@ class Runner:
             ]
         )
 
-    def _row(self, sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool) -> dict:
-        row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
-        if not finite or not np.all(np.isfinite(returns)):
-            reason = "non-finite parameters, losses or returns (diverged)"
-            row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
-            return row
-        row.update(compute_metrics(returns, eval_steps, self.spec.return_range))
+
+def metrics_row(sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range) -> dict:
+    """A sample's row: status, reason and every metric of its curve (returns [seeds, evaluations, episodes])."""
+    row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
+    if not finite or not np.all(np.isfinite(returns)):
+        reason = "non-finite parameters, losses or returns (diverged)"
+        row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
         return row
+    row.update(compute_metrics(returns, eval_steps, return_range))
+    return row
+
+
+def stopped_row(sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range) -> dict:
+    """The row of a sample stopped by a pruner after len(eval_steps) evaluations: metrics of its curve so far."""
+    row = metrics_row(sample, returns, eval_steps, finite, return_range)
+    if row["status"] == Status.OK:
+        reason = f"pruned after {int(eval_steps[-1])} env steps"
+        row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)
+    return row
+
+
+def halves(samples: list) -> tuple:
+    half = len(samples) // 2
+    return samples[:half], samples[half:]
 
 
 def merge_results(parts: list) -> BatchResult:

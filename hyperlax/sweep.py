@@ -1,17 +1,25 @@
 """sweep-hp-samples: sample a recipe's search space, train every sample, write a results table."""
 
+import itertools
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import optuna
+from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
 from hyperlax.errors import InputError
 from hyperlax.options import RunArgs, defaults_of, fixed_options, option, parse_bool, positive_int
 from hyperlax.outcomes import Status
+from hyperlax.pool import SlotPool, pool_width
+from hyperlax.progress import BatchProgress
+from hyperlax.pruning import check_pruner, make_pruner
 from hyperlax.recipes import load_recipe
-from hyperlax.results import collect_rows, write_json_atomic, write_results_csv
+from hyperlax.results import collect_rows, is_complete, write_json_atomic, write_results_csv, write_samples
 from hyperlax.run import (
     check_positive,
     given_values,
@@ -21,6 +29,7 @@ from hyperlax.run import (
     run_plans,
     run_record,
     run_settings,
+    stream,
 )
 from hyperlax.runner import Sample
 from hyperlax.space import SAMPLING_METHODS, sample
@@ -30,6 +39,14 @@ SWEEP_FILE = "sweep.json"
 
 @dataclass
 class SweepArgs(RunArgs):
+    ALSO_FIXED = (
+        "program_width",
+        "pruner",
+        "pruner_startup_trials",
+        "pruner_warmup_evaluations",
+        "halving_reduction_factor",
+    )
+
     num_samples: int | None = option("samples to draw", 8, type=positive_int, fixed=True)
     hparam_batch_size: int | None = option("configurations per compiled batch", 8, type=positive_int, fixed=True)
     sampling_method: str | None = option("qmc_sobol (scrambled Sobol, seeded) or random", "qmc_sobol", fixed=True)
@@ -88,6 +105,7 @@ def sweep(args: SweepArgs, console: Console) -> Path:
         sequential=args.sequential,
         group_by_structure=args.group_by_structural_hparams,
     )
+    check_pruner(args.pruner_settings(), ["final_performance"], settings.num_evaluations)
     spec, runner = make_runner(recipe, args.env_config, settings)
     defaults = recipe.defaults()
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
@@ -98,13 +116,20 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     if resume_dir is None:
         write_json_atomic(sweep_dir / SWEEP_FILE, run_record(args, settings, recipe, spec))
     unit = "runs" if args.sequential else "batches"
+    layout = (
+        f"{len(plans)} {unit}"
+        if args.pruner == "none"
+        else f"a pool of {args.hparam_batch_size} slots, pruner {args.pruner}"
+    )
     console.print(
-        f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.gymnax_id}), "
-        f"{len(plans)} {unit}, {settings.num_seeds} seeds, "
-        f"{settings.total_timesteps} env steps each -> {sweep_dir}"
+        f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.gymnax_id}), {layout}, "
+        f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps each -> {sweep_dir}"
     )
     start = time.perf_counter()
-    run_plans(runner, plans, sweep_dir / "samples", console, unit)
+    if args.pruner == "none":
+        run_plans(runner, plans, sweep_dir / "samples", console, unit)
+    else:
+        stream_with_pruning(runner, samples, sweep_dir / "samples", console, args)
     rows = collect_rows(sweep_dir / "samples")
     write_results_csv(sweep_dir / "results.csv", rows)
     print_summary(console, rows, time.perf_counter() - start)
@@ -112,10 +137,66 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     return sweep_dir
 
 
+def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Console, args: SweepArgs) -> None:
+    """Samples stream through a slot pool; an in-memory Optuna study's pruner stops those that fall behind,
+    and each sample's directory (samples/sample_NNNNN) is written as it ends. On resume, the samples already
+    written are skipped and their curves given back to the pruner, so it decides as it would have."""
+    evaluations = runner.settings.num_evaluations
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", pruner=make_pruner(args.pruner_settings(), evaluations))
+    pending = []
+    for drawn in samples:
+        sample_dir = samples_dir / sample_dir_name(drawn.sample_id)
+        if is_complete(sample_dir):
+            study.add_trial(finished_trial(sample_dir))
+        else:
+            pending.append(drawn)
+    if len(pending) < len(samples):
+        console.print(f"{len(samples) - len(pending)} of {len(samples)} samples already complete, skipped")
+    queue, trials = iter(pending), {}
+
+    def next_samples(room: int) -> list:
+        taken = list(itertools.islice(queue, room))
+        trials.update((sample.sample_id, study.ask()) for sample in taken)
+        return taken
+
+    def should_stop(sample, evaluation: int, mean_return: float) -> bool:
+        trials[sample.sample_id].report(mean_return, evaluation)
+        return trials[sample.sample_id].should_prune()
+
+    def on_done(sample, row, returns, eval_steps) -> None:
+        write_samples(samples_dir / sample_dir_name(sample.sample_id), [sample], [row], returns, eval_steps)
+        state = {Status.OK: TrialState.COMPLETE, Status.PRUNED: TrialState.PRUNED}.get(row["status"], TrialState.FAIL)
+        study.tell(
+            trials.pop(sample.sample_id), row["final_performance"] if state == TrialState.COMPLETE else None, state
+        )
+
+    s = args.hparam_batch_size
+    pool = SlotPool(runner, pool_width(runner.settings.program_width, s, runner.backend), s)
+    with BatchProgress(console, len(pending), evaluations, "samples") as progress:
+        stream(pool, next_samples, on_done, should_stop, progress)
+
+
+def sample_dir_name(sample_id: int) -> str:
+    return f"sample_{sample_id:05d}"
+
+
+def finished_trial(sample_dir: Path):
+    """A sample written earlier as a finished Optuna trial whose intermediate values are its eval returns."""
+    [row] = json.loads((sample_dir / "metrics.json").read_text())
+    returns = np.load(sample_dir / "curves.npz")["returns"][0]  # [seeds, evaluations, episodes]
+    curve = returns.mean(axis=(0, 2))
+    intermediate = {k + 1: float(v) for k, v in enumerate(curve) if np.isfinite(v)}
+    state = {Status.OK: TrialState.COMPLETE, Status.PRUNED: TrialState.PRUNED}.get(row["status"], TrialState.FAIL)
+    value = row["final_performance"] if state == TrialState.COMPLETE else None
+    return optuna.trial.create_trial(state=state, value=value, intermediate_values=intermediate)
+
+
 def print_summary(console: Console, rows: list, wall_seconds: float, top: int = 5) -> None:
     ok = [r for r in rows if r["status"] == Status.OK]
+    counts = ", ".join(f"{sum(r['status'] == status for r in rows)} {status}" for status in Status)
     columns = ("final_performance", "peak_performance", "stability_score", "normalized_auc")
-    table = Table(title=f"{len(ok)} of {len(rows)} samples ok, {wall_seconds:.0f}s wall; best by final_performance")
+    table = Table(title=f"{len(rows)} samples: {counts}; {wall_seconds:.0f}s wall; best by final_performance")
     for column in ("sample", *columns):
         table.add_column(column, justify="right")
     for r in sorted(ok, key=lambda r: -r["final_performance"])[:top]:

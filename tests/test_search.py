@@ -15,8 +15,8 @@ from optuna.trial import TrialState
 from hyperlax.cli import main
 from hyperlax.recipes import load_recipe
 from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
+from hyperlax.pruning import PRUNERS
 from hyperlax.study import (
-    PRUNERS,
     SAMPLERS,
     beyond_budget,
     connect_url,
@@ -411,7 +411,9 @@ def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
 @pytest.mark.slow
 def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermediate_value(tmp_path, monkeypatch):
     # A real Optuna pruner that prunes every reported value below 1e9, i.e. every trial at its first evaluation.
-    monkeypatch.setitem(PRUNERS, "median", lambda evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
+    import hyperlax.study._worker as worker
+
+    monkeypatch.setattr(worker, "make_pruner", lambda settings, evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
     code, _, _ = run_cli(
         [*SEARCH, "--study-name", "p", "--n-trials", "4", "--pruner", "median", "--output-root", str(tmp_path)]
     )

@@ -11,13 +11,12 @@ from hyperlax.study._args import SearchArgs
 from hyperlax.study._ledger import beyond_budget, was_trained
 from hyperlax.study._params import decode_params, suggest_values
 from hyperlax.study._reports import ExportArgs, QueryArgs, study_best, study_export, study_status
-from hyperlax.study._samplers import PRUNERS, SAMPLERS, make_sampler
+from hyperlax.study._samplers import SAMPLERS, make_sampler
 from hyperlax.study._storage import connect_url, load_stored_study, mask_url
 from hyperlax.study._validate import ValidateArgs, validate_best
 from hyperlax.study._worker import search
 
 __all__ = [
-    "PRUNERS",
     "SAMPLERS",
     "ExportArgs",
     "QueryArgs",

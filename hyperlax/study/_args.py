@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperlax.errors import InputError
-from hyperlax.metrics import OBJECTIVES, RETURN_OBJECTIVES
+from hyperlax.metrics import OBJECTIVES
 from hyperlax.options import RunArgs, defaults_of, fixed_options, option, positive_int
+from hyperlax.pruning import check_pruner
 from hyperlax.recipes import load_recipe
-from hyperlax.run import check_positive, given_values, merge_stored, run_dir, stored_args
-from hyperlax.study._samplers import PRUNERS, SAMPLERS
+from hyperlax.run import check_positive, given_values, merge_stored, recipe_evaluations, run_dir, stored_args
+from hyperlax.study._samplers import SAMPLERS
 from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_storage, mask_url
 
 DIRECTIONS = ("maximize", "minimize")
@@ -41,16 +42,11 @@ class SearchArgs(RunArgs):
         "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
         shown="tpe for one objective, nsgaii for several",
     )
-    pruner: str | None = option(
-        "none, median, halving (successive halving) or hyperband: stop trials whose eval return falls behind "
-        "at an evaluation; one return objective only",
-        "none",
-    )
     optuna_study_batch_size: int | None = option(
-        "trials asked at once and trained as one super-batch", 8, type=positive_int
+        "trials asked at once: at most this many enter the pool between two of its steps", 8, type=positive_int
     )
     runner_hparam_batch_size: int | None = option(
-        "configurations per compiled batch within a super-batch", 8, type=positive_int
+        "trials trained at once: the slot pool's capacity", 8, type=positive_int
     )
     storage: str | None = option(
         "any Optuna storage URL (postgresql://..., sqlite:///...)",
@@ -85,23 +81,6 @@ def check_sampler(name: str, num_objectives: int) -> None:
         raise InputError(f"--sampler {name} optimises one objective, {num_objectives} given; for several use {valid}")
     if spec.needs and importlib.util.find_spec(spec.needs) is None:
         raise InputError(f"--sampler {name} needs the {spec.needs} package: {spec.install}")
-
-
-def check_pruner(name: str, objective_names: list) -> None:
-    if name not in PRUNERS:
-        raise InputError(f"unknown pruner '{name}'; valid: {', '.join(PRUNERS)}")
-    if name == "none":
-        return
-    if len(objective_names) > 1:
-        raise InputError(
-            f"--pruner {name}: Optuna prunes single-objective studies only, {len(objective_names)} objectives "
-            f"given; use --pruner none"
-        )
-    if objective_names[0] not in RETURN_OBJECTIVES:
-        raise InputError(
-            f"--pruner {name} compares eval returns, which do not forecast {objective_names[0]}; "
-            f"use it with {', '.join(RETURN_OBJECTIVES)}, or --pruner none"
-        )
 
 
 def split_names(values: list | None) -> list | None:
@@ -168,7 +147,7 @@ def resolve_args(args: SearchArgs):
     merged.setdefault("pruner", "none")
     resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
     resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
-    check_resolved(resolved)
+    check_resolved(resolved, resolved.num_evaluations or recipe_evaluations(recipe))
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
     if resolved.storage is not None and "storage" not in given:
@@ -177,7 +156,7 @@ def resolve_args(args: SearchArgs):
     return resolved, study_dir, recipe, continuing
 
 
-def check_resolved(args: SearchArgs) -> None:
+def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_objectives(args.objective_names, args.objective_directions)
     for name in (
         "n_trials",
@@ -193,4 +172,4 @@ def check_resolved(args: SearchArgs) -> None:
     if args.seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
     check_sampler(args.sampler, len(args.objective_names))
-    check_pruner(args.pruner, args.objective_names)
+    check_pruner(args.pruner_settings(), args.objective_names, num_evaluations)

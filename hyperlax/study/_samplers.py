@@ -43,17 +43,6 @@ SAMPLERS = {
     ),
 }
 
-# Pruners, as rl-baselines3-zoo sets them up, over the trial's evaluations (intermediate value at step k =
-# mean eval return at evaluation k). Argument: the number of evaluations per trial.
-PRUNERS = {
-    "none": lambda evaluations: optuna.pruners.NopPruner(),
-    "median": lambda evaluations: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=evaluations // 3),
-    "halving": lambda evaluations: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4),
-    "hyperband": lambda evaluations: optuna.pruners.HyperbandPruner(
-        min_resource=1, max_resource=evaluations, reduction_factor=3
-    ),
-}
-
 
 def trial_seed(seed: int, number: int) -> int:
     return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
@@ -100,7 +89,3 @@ def make_sampler(name: str, seed: int, population_size: int):
             return spec.make(sampler_seed, max(2, population_size))
 
     return TrialSeededSampler(make, seed) if spec.seed_per_trial else make(seed)
-
-
-def make_pruner(name: str, num_evaluations: int):
-    return PRUNERS[name](num_evaluations)

@@ -1,11 +1,13 @@
-"""One worker's loop: fail stale trials, ask a super-batch, train it through the runner, tell every trial.
+"""One worker of a study: trials stream through a slot pool, asked as slots free and told as they end.
 
-study (storage) -> a super-batch of --optuna-study-batch-size trials asked at once -> the runner's batches
-of --runner-hparam-batch-size, grouped by structure -> every trial told back. This is the only module of
-the study that trains: a trial becomes a `Sample` whose id is the trial number, and the runner's metrics
-row becomes the trial's values and user attrs.
+study (storage) -> study.ask() whenever the pool has room -> the trial's sample trains in a slot of a
+fixed-width program of its structure -> after each evaluation the pruner may stop it -> its directory is
+written and it is told at once, and its slot is refilled. This is the only module of the study that
+trains: a trial becomes a `Sample` whose id is the trial number, and the runner's metrics row becomes the
+trial's values and user attrs.
 """
 
+import json
 import logging
 import math
 import os
@@ -19,9 +21,11 @@ from optuna.trial import TrialState
 from rich.console import Console
 
 from hyperlax.outcomes import Reason, Status
+from hyperlax.pool import SlotPool, pool_width
 from hyperlax.progress import BatchProgress
-from hyperlax.results import SUMMARY_COLUMNS, write_json_atomic
-from hyperlax.run import make_runner, run_plans, run_record, run_settings
+from hyperlax.pruning import make_pruner
+from hyperlax.results import SUMMARY_COLUMNS, is_complete, write_json_atomic, write_samples, write_text_atomic
+from hyperlax.run import make_runner, run_record, run_settings, stream
 from hyperlax.runner import Runner, Sample
 from hyperlax.space import Categorical
 from hyperlax.study._args import SearchArgs, resolve_args
@@ -37,18 +41,18 @@ from hyperlax.study._ledger import (
 )
 from hyperlax.study._params import json_encoded_keys, suggest_values
 from hyperlax.study._reports import best_text, print_summary, write_outputs
-from hyperlax.study._samplers import make_pruner, make_sampler
+from hyperlax.study._samplers import make_sampler
 from hyperlax.study._storage import STUDY_FILE, connect_url, mask_url, open_study
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_exec_dir(study_dir: Path) -> Path:
-    """The next free optuna_exec_batch_NNNN; mkdir is atomic, so workers sharing the directory never share one."""
-    index = len(list(study_dir.glob("optuna_exec_batch_*")))
+def claim_pool_dir(study_dir: Path) -> Path:
+    """The next free pool_NNNN; mkdir is atomic, so workers sharing the directory never share one."""
+    index = len(list(study_dir.glob("pool_*")))
     while True:
-        path = study_dir / f"optuna_exec_batch_{index:04d}"
+        path = study_dir / f"pool_{index:04d}"
         try:
             path.mkdir()
             return path
@@ -56,9 +60,8 @@ def claim_exec_dir(study_dir: Path) -> Path:
             index += 1
 
 
-def estimated_batches(num_trials: int, super_batch: int, runner_batch: int) -> int:
-    full, rest = divmod(max(0, num_trials), super_batch)
-    return full * math.ceil(super_batch / runner_batch) + math.ceil(rest / runner_batch)
+def trial_dir_name(number: int) -> str:
+    return f"trial_{number:05d}"
 
 
 def trial_outcome(row: dict, values: list) -> tuple[TrialState, str, str]:
@@ -73,7 +76,12 @@ def trial_outcome(row: dict, values: list) -> tuple[TrialState, str, str]:
 
 
 class Search:
-    """One worker's loop: fail stale trials, ask a super-batch, train it through the runner, tell it."""
+    """One worker: trials stream through a slot pool; each is asked when a slot frees and told when it ends.
+
+    Ask: whenever the pool has room (at most --optuna-study-batch-size per pool step), while fewer than
+    --n-trials trials are trained, training or waiting over all workers. Tell: right after the trial's
+    directory is written (pool_NNNN/trial_NNNNN), so the sampler sees every result that exists.
+    """
 
     def __init__(self, study, storage, runner: Runner, recipe, args: SearchArgs, study_dir: Path, console: Console):
         self.study, self.runner = study, runner
@@ -81,107 +89,118 @@ class Search:
         self.distributions = recipe.distributions
         self.defaults = recipe.defaults()
         self.trial_ids = TrialIds(storage, study.study_name)
-        self.asked = {}  # trial number -> (trial, values) of the super-batch in training, until told
+        self.asked = {}  # trial number -> trial, for the trials in the pool, until told
         self.heartbeats = Heartbeats(storage, args.heartbeat_interval)
-        self.progress = BatchProgress(console, 0, runner.settings.num_evaluations)
+        settings = runner.settings
+        self.progress = BatchProgress(console, args.n_trials, settings.num_evaluations, "trials")
+        self.capacity = args.runner_hparam_batch_size
+        self.width = pool_width(settings.program_width, self.capacity, runner.backend)
+        self.env_steps = self.train_seconds = 0.0
 
     def run(self) -> None:
         with self.heartbeats, self.progress:
-            while self.step():
-                pass
+            self.tell_finished_on_disk()
+            while self.unfinished():
+                if not self.stream():  # nothing to ask: other workers hold the rest of the budget
+                    time.sleep(self.args.heartbeat_interval)
 
-    def step(self) -> bool:
-        """Ask and train one super-batch, or wait for other workers; False once the budget is finished."""
-        a = self.args
+    def unfinished(self) -> bool:
         fail_stale_trials(self.study, self.heartbeats, self.trial_ids)
+        trials = self.study.get_trials(deepcopy=False)
+        self.show(trials)
+        return sum(map(was_trained, trials)) < self.args.n_trials
+
+    def stream(self) -> int:
+        """Train trials through one pool until nothing more can be asked; how many ended."""
+        pool = SlotPool(self.runner, self.width, self.capacity)
+        pool_dir = claim_pool_dir(self.study_dir)
+        single = len(self.args.objective_names) == 1
+        try:
+            ended = stream(pool, self.next_samples, lambda *result: self.tell(pool_dir, *result),
+                           self.should_stop if single else None, self.progress)  # fmt: skip
+        except BaseException as exc:
+            self.fail_asked(exc)
+            raise
+        finally:
+            self.env_steps += pool.env_steps
+            self.train_seconds += pool.train_seconds
+        write_text_atomic(pool_dir / "success.txt", f"{ended} trials\n")
+        return ended
+
+    def next_samples(self, room: int) -> list:
+        """Ask up to `room` trials (waiting, re-enqueued ones first) within the budget, as samples."""
         trials = self.study.get_trials(deepcopy=False)
         finished = sum(map(was_trained, trials))
         running = sum(t.state == TrialState.RUNNING for t in trials)
-        self.show(trials)
-        if finished >= a.n_trials:
-            self.progress.set_total_batches(self.progress.done_batches)
-            return False
-        to_ask = min(a.optuna_study_batch_size, a.n_trials - finished - running)
-        if to_ask <= 0:
-            self.progress.set_extra(f"· trials {finished}/{a.n_trials} · waiting for {running} trials of other workers")
-            time.sleep(a.heartbeat_interval)
-            return True
-        try:
-            self.ask(to_ask)
-            rest = a.n_trials - finished - running - len(self.asked)
-            self.train(estimated_batches(rest, a.optuna_study_batch_size, a.runner_hparam_batch_size))
-        except BaseException as exc:
-            interrupted = not isinstance(exc, Exception)
-            reason = Reason.INTERRUPTED if interrupted else Reason.ERROR
-            detail = "" if interrupted else f"error: {type(exc).__name__}: {exc}"[:500]
-            for trial, _ in self.asked.values():
-                fail_untrained(self.study, self.trial_ids, trial, reason, detail, retry=interrupted)
-            self.asked.clear()
-            raise
-        return True
-
-    def ask(self, count: int) -> None:
-        """Ask a super-batch (waiting, re-enqueued trials first), then drop the trials beyond the budget."""
-        for _ in range(count):
+        count = min(room, self.args.optuna_study_batch_size, self.args.n_trials - finished - running)
+        samples = []
+        for _ in range(max(0, count)):
             with warnings.catch_warnings():  # Optuna expects heartbeats with optimize(); Heartbeats records them here
                 warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
                 trial = self.study.ask()
             self.heartbeats.add(self.trial_ids(trial.number))
-            self.asked[trial.number] = (trial, suggest_values(trial, self.distributions))
-        for number in beyond_budget(self.study.get_trials(deepcopy=False), list(self.asked), self.args.n_trials):
-            trial, _ = self.asked.pop(number)
-            self.heartbeats.discard(self.trial_ids(number))
-            fail_untrained(self.study, self.trial_ids, trial, Reason.BUDGET_REACHED)
-
-    def train(self, batches_after: int) -> None:
-        if not self.asked:
-            return
-        samples = [Sample(number, values, {**self.defaults, **values}) for number, (_, values) in self.asked.items()]
-        plans = self.runner.plan(samples)
-        self.progress.set_total_batches(self.progress.done_batches + len(plans) + batches_after)
-        exec_dir = claim_exec_dir(self.study_dir)
-        run_plans(
-            self.runner,
-            plans,
-            exec_dir / "samples",
-            self.console,
-            progress=self.progress,
-            on_batch=lambda plan, result: self.tell(plan, result, exec_dir / "samples" / plan.name),
-            should_stop=self.should_stop if len(self.args.objective_names) == 1 else None,
+            self.asked[trial.number] = trial
+            values = suggest_values(trial, self.distributions)
+            samples.append(Sample(trial.number, values, {**self.defaults, **values}))
+        beyond = set(
+            beyond_budget(self.study.get_trials(deepcopy=False), [s.sample_id for s in samples], self.args.n_trials)
         )
+        for number in beyond:
+            self.heartbeats.discard(self.trial_ids(number))
+            fail_untrained(self.study, self.trial_ids, self.asked.pop(number), Reason.BUDGET_REACHED)
+        return [s for s in samples if s.sample_id not in beyond]
+
+    def fail_asked(self, exc: BaseException) -> None:
+        """Fail the trials still in training: retried when interrupted, not after an error."""
+        interrupted = not isinstance(exc, Exception)
+        reason = Reason.INTERRUPTED if interrupted else Reason.ERROR
+        detail = "" if interrupted else f"error: {type(exc).__name__}: {exc}"[:500]
+        for trial in self.asked.values():
+            fail_untrained(self.study, self.trial_ids, trial, reason, detail, retry=interrupted)
+        self.asked.clear()
 
     def should_stop(self, sample, evaluation: int, mean_return: float) -> bool:
         """Report a trial's eval return at an evaluation (Optuna's intermediate value at that step) and ask
         the study's pruner; a single-objective study only, as Optuna prunes no other."""
-        trial, _ = self.asked[sample.sample_id]
-        if not math.isfinite(mean_return):
-            return False  # a diverged trial fails on its own at the end of its batch
+        trial = self.asked[sample.sample_id]
         trial.report(mean_return, evaluation)
         return trial.should_prune()
 
-    def tell(self, plan, result, batch_dir: Path) -> None:
-        for row in result.rows:
-            trial, _ = self.asked.pop(row["sample_id"])
-            values = [row.get(name) for name in self.args.objective_names]
-            state, reason_code, reason = trial_outcome(row, values)
-            attrs = {k: row[k] for k in SUMMARY_COLUMNS if row.get(k) not in (None, "")}
-            attrs.update(
-                reason=reason, reason_code=str(reason_code), batch_dir=str(batch_dir.relative_to(self.study_dir))
-            )
-            attrs.update(structural_key=dict(plan.structural_key), worker=WORKER)
-            try:
-                for key, value in attrs.items():
-                    trial.set_user_attr(key, value)
-                # A pruned trial's value is its last reported intermediate value (Optuna's rule).
-                self.study.tell(trial, values if state == TrialState.COMPLETE else None, state=state)
-            except FINISHED_ELSEWHERE:
-                log.warning(
-                    "trial %d was failed by another worker that saw no heartbeat from this one; its result stays in %s",
-                    trial.number,
-                    batch_dir,
-                )
-            self.heartbeats.discard(self.trial_ids(trial.number))
+    def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps) -> None:
+        """Write the trial's directory, then tell it."""
+        trial_dir = pool_dir / trial_dir_name(sample.sample_id)
+        write_samples(trial_dir, [sample], [row], returns, eval_steps)
+        self.asked.pop(sample.sample_id, None)
+        self.tell_row(sample.sample_id, row, trial_dir, self.runner.structure_of(sample))
+
+    def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple) -> None:
+        values = [row.get(name) for name in self.args.objective_names]
+        state, reason_code, reason = trial_outcome(row, values)
+        attrs = {k: row[k] for k in SUMMARY_COLUMNS if row.get(k) not in (None, "")}
+        attrs.update(reason=reason, reason_code=str(reason_code), batch_dir=str(trial_dir.relative_to(self.study_dir)))
+        attrs.update(structural_key=dict(structure), worker=WORKER)
+        storage, trial_id = self.trial_ids.storage, self.trial_ids(number)
+        try:
+            for key, value in attrs.items():
+                storage.set_trial_user_attr(trial_id, key, value)
+            # A pruned trial's value is its last reported intermediate value (Optuna's rule).
+            self.study.tell(number, values if state == TrialState.COMPLETE else None, state=state)
+        except FINISHED_ELSEWHERE:
+            log.warning("trial %d was already finished by another worker; its result stays in %s", number, trial_dir)
+        self.heartbeats.discard(trial_id)
         self.show(self.study.get_trials(deepcopy=False))
+
+    def tell_finished_on_disk(self) -> None:
+        """Tell the RUNNING trials whose directory is complete: a worker stopped between writing and telling
+        them, and their result is final, so they need no training again."""
+        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            for trial_dir in self.study_dir.glob(f"pool_*/{trial_dir_name(trial.number)}"):
+                if is_complete(trial_dir):
+                    [row] = json.loads((trial_dir / "metrics.json").read_text())
+                    [stored] = json.loads((trial_dir / "hparams.json").read_text())
+                    structure = self.runner.structure_of(Sample(trial.number, stored["values"], stored["config"]))
+                    log.warning("trial %d: its result was on disk but not told; told now", trial.number)
+                    self.tell_row(trial.number, row, trial_dir, structure)
 
     def show(self, trials: list) -> None:
         finished = sum(map(was_trained, trials))
@@ -216,7 +235,7 @@ def search(args: SearchArgs, console: Console) -> Path:
     url = connect_url(study_dir, args.storage)
     if args.storage is None:  # the SQLite file lives in the study directory
         study_dir.mkdir(parents=True, exist_ok=True)
-    pruner = make_pruner(args.pruner, settings.num_evaluations)
+    pruner = make_pruner(args.pruner_settings(), settings.num_evaluations)
     study, storage = open_study(url, args, sampler, pruner, record, retry_stale)
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     stored_url = args.storage and mask_url(args.storage)
@@ -225,16 +244,16 @@ def search(args: SearchArgs, console: Console) -> Path:
     console.print(
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
         f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
-        f"{objectives}; super-batches of {args.optuna_study_batch_size}, runner batches of "
-        f"{args.runner_hparam_batch_size}, {settings.num_seeds} seeds, {settings.total_timesteps} env steps "
+        f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
+        f"{pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend)}, "
+        f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
         f"each -> {mask_url(url)}"
     )
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
     worker.run()
     files = write_outputs(study, study_dir)
-    progress = worker.progress
-    rate = progress.env_steps / progress.train_seconds if progress.train_seconds else None
+    rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
     print_summary(console, study, args.n_trials, time.perf_counter() - start, rate)
     console.print(f"study: {study_dir}  ({', '.join(str(f.relative_to(study_dir)) for f in files)})")
     return study_dir
