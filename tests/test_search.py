@@ -13,9 +13,9 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import TrialState
 
 from hyperlax.cli import main
+from hyperlax.pruning import PRUNERS
 from hyperlax.recipes import load_recipe
 from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
-from hyperlax.pruning import PRUNERS
 from hyperlax.study import (
     SAMPLERS,
     beyond_budget,
