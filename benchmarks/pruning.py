@@ -1,0 +1,139 @@
+"""What pruning saves with the slot pool: the same Optuna study with --pruner none and --pruner halving, at
+several program widths. For each: wall seconds (compile included, persistent cache off), env steps trained
+(summed over trials, from each trial's curve), the best trial's final return, and that trial retrained on
+fresh seeds (validate-best).
+
+    python benchmarks/pruning.py                                   # 64 trials x 100k steps, widths 2 and 16
+    python benchmarks/pruning.py --n-trials 32 --total-timesteps 50000 --widths 16 --validate-seeds 0
+    python benchmarks/pruning.py --markdown docs/results.md        # also write the table into that file
+
+Each run is a separate `hyperlax optuna-hp-search` process in its own output root, so runs share nothing.
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def run_study(root: Path, args, pruner: str, width: int) -> dict:
+    out = root / f"{pruner}_w{width}"
+    command = [
+        sys.executable, "-m", "hyperlax.cli", "optuna-hp-search",
+        "--algo-and-network-config", args.recipe, "--env-config", args.env,
+        "--n-trials", str(args.n_trials), "--total-timesteps", str(args.total_timesteps),
+        "--num-evaluations", str(args.num_evaluations), "--num-seeds", str(args.num_seeds),
+        "--optuna-study-batch-size", str(args.pool), "--runner-hparam-batch-size", str(args.pool),
+        "--program-width", str(width), "--pruner", pruner, "--seed", str(args.seed),
+        "--no-compile-cache", "--output-root", str(out),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    study_dir = next(out.glob("*/*/study.json")).parent
+    best = json.loads((study_dir / "best_optuna_params.json").read_text())["best_trial"]
+    row = {"pruner": pruner, "width": width, "wall_seconds": wall, "env_steps": trained_env_steps(study_dir),
+           "best_trial": best["number"], "best_final": best["values"]["final_performance"],
+           "states": trial_states(study_dir)}  # fmt: skip
+    if args.validate_seeds:
+        validate = [sys.executable, "-m", "hyperlax.cli", "validate-best", "--study-dir", str(study_dir),
+                    "--num-seeds", str(args.validate_seeds)]  # fmt: skip
+        subprocess.run(validate, check=True, stdout=subprocess.DEVNULL)
+        [report] = json.loads((study_dir / "validation" / "validation.json").read_text())
+        row["fresh_final"] = report["validation"]["final_performance"]
+        row["fresh_std"] = report["validation"]["final_std_across_seeds"]
+    return row
+
+
+def trained_env_steps(study_dir: Path) -> float:
+    """Env steps trained by every trial: its evaluations that ran (not NaN) x steps per evaluation x seeds."""
+    total = 0.0
+    for curves_file in study_dir.glob("pool_*/trial_*/curves.npz"):
+        curves = np.load(curves_file)
+        returns, eval_steps = curves["returns"][0], curves["eval_steps"]  # [seeds, evaluations, episodes]
+        trained = (~np.isnan(returns).all(axis=(0, 2))).sum()
+        total += trained * eval_steps[0] * returns.shape[0]
+    return total
+
+
+def trial_states(study_dir: Path) -> str:
+    states = {}
+    for metrics_file in study_dir.glob("pool_*/trial_*/metrics.json"):
+        [row] = json.loads(metrics_file.read_text())
+        states[row["status"]] = states.get(row["status"], 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+
+
+def markdown(rows: list, args) -> str:
+    lines = [
+        f"{args.n_trials} trials of {args.recipe} on {args.env}, {args.total_timesteps} env steps and "
+        f"{args.num_evaluations} evaluations each, {args.num_seeds} seeds, a pool of {args.pool} slots; "
+        f"`{' '.join(sys.argv)}`",
+        "",
+        "| pruner | program width | wall s | env steps trained | trials | best final return | "
+        f"best on {args.validate_seeds} fresh seeds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        fresh = f"{r['fresh_final']:.1f} ± {r['fresh_std']:.1f}" if "fresh_final" in r else "-"
+        best = f"{r['best_final']:.1f} (trial {r['best_trial']})"
+        cells = [
+            r["pruner"],
+            r["width"],
+            f"{r['wall_seconds']:.1f}",
+            f"{r['env_steps']:,.0f}",
+            r["states"],
+            best,
+            fresh,
+        ]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    for width in sorted({r["width"] for r in rows}):
+        pair = {r["pruner"]: r for r in rows if r["width"] == width}
+        if {"none", "halving"} <= set(pair):
+            none, halving = pair["none"], pair["halving"]
+            wall, steps = (halving[k] / none[k] for k in ("wall_seconds", "env_steps"))
+            lines.append(
+                f"\nWidth {width}: halving took {wall:.2f}x the wall time and trained {steps:.2f}x the env steps."
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="ppo_mlp")
+    parser.add_argument("--env", default="gymnax.pendulum")
+    parser.add_argument("--n-trials", type=int, default=64)
+    parser.add_argument("--total-timesteps", type=int, default=100_000)
+    parser.add_argument("--num-evaluations", type=int, default=10)
+    parser.add_argument("--num-seeds", type=int, default=2)
+    parser.add_argument("--pool", type=int, default=16, help="slots (--runner-hparam-batch-size)")
+    parser.add_argument("--widths", type=int, nargs="+", default=[2, 16])
+    parser.add_argument("--pruners", nargs="+", default=["none", "halving"])
+    parser.add_argument("--validate-seeds", type=int, default=5, help="0: no fresh-seed retraining")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--markdown", help="a Markdown file whose <!-- pruning --> section gets the table")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for width in args.widths:
+            for pruner in args.pruners:
+                rows.append(run_study(Path(tmp), args, pruner, width))
+                print(json.dumps(rows[-1]), flush=True)
+    table = markdown(rows, args)
+    print(table)
+    if args.markdown:
+        path = Path(args.markdown)
+        text = path.read_text()
+        section = f"<!-- pruning -->\n{table}\n<!-- /pruning -->"
+        pattern = re.compile(r"<!-- pruning -->.*?<!-- /pruning -->", re.S)
+        path.write_text(pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text}\n{section}\n")
+
+
+if __name__ == "__main__":
+    main()
