@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from hyperlax.algos.common import stack_configs
-from hyperlax.runner import CPU_CHUNK, Runner, Sample, config_keys
+from hyperlax.runner import CPU_CHUNK, Runner, Sample, config_keys, is_out_of_memory
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +131,14 @@ class SlotPool:
     def __init__(self, runner: Runner, width: int, capacity: int):
         self.runner, self.width, self.capacity = runner, width, capacity
         self.programs: list[Program] = []
+        self.waiting: list[Sample] = []  # samples to (re)start as soon as there is room: after out of memory
         self.env_steps = 0.0  # trained by live slots (slots without a sample compute, but count for nothing)
         self.train_seconds = 0.0
 
     @property
     def live(self) -> int:
-        return sum(p.live for p in self.programs)
+        """Samples in the pool: in a slot or waiting for one."""
+        return sum(p.live for p in self.programs) + len(self.waiting)
 
     @property
     def has_room(self) -> bool:
@@ -148,6 +150,12 @@ class SlotPool:
 
     def add(self, sample: Sample) -> None:
         """Put a sample into a free slot of its structure, opening a program of that structure if needed."""
+        if self.waiting:
+            self.waiting.append(sample)
+        else:
+            self._place(sample)
+
+    def _place(self, sample: Sample) -> None:
         structure = self.runner.structure_of(sample)
         program = next((p for p in self.programs if p.structure == structure and p.free_slot() is not None), None)
         if program is None:
@@ -157,7 +165,30 @@ class SlotPool:
         program.fill(program.free_slot(), sample)
 
     def step(self) -> list:
-        """One segment of every program with a live slot; the live slots after it (see Slot)."""
+        """One segment of every program with a live slot; the live slots after it (see Slot).
+
+        Out of memory halves the pool (capacity, and the width with it when it no longer fits) and starts
+        the samples it held again from their beginning: their keys are their own, so their results are
+        those they would have had (bitwise on CPU when the width is unchanged)."""
+        while True:
+            try:
+                return self._step()
+            except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
+                if not is_out_of_memory(exc) or self.capacity == 1:
+                    raise
+                self.halve()
+
+    def halve(self) -> None:
+        held = self.samples() + self.waiting
+        self.capacity = max(1, self.capacity // 2)
+        self.width = min(self.width, self.capacity)
+        log.warning("out of memory: the pool shrinks to %d slots (programs of %d); %d samples start again",
+                    self.capacity, self.width, len(held))  # fmt: skip
+        self.programs, self.waiting = [], held
+
+    def _step(self) -> list:
+        while self.waiting and sum(p.live for p in self.programs) < self.capacity:
+            self._place(self.waiting.pop(0))
         running = [p for p in self.programs if p.live]
         start, compiled_before = time.perf_counter(), self.compile_seconds
         outputs = [p.dispatch() for p in running]  # all dispatched before any is read: programs overlap

@@ -98,3 +98,29 @@ def test_pool_width_is_two_on_cpu_and_the_whole_pool_on_gpu_unless_given():
     assert pool_width(None, 16, "cpu") == 2
     assert pool_width(None, 16, "gpu") == 16
     assert pool_width(8, 16, "cpu") == 8
+
+
+def test_out_of_memory_halves_the_pool_and_restarts_the_samples_it_held(monkeypatch):
+    runner, sample = tiny("ppo")
+    real_step, capacities = SlotPool._step, []
+
+    def step_with_small_memory(self):
+        capacities.append(self.capacity)
+        if self.capacity > 2:  # what XLA raises when the device runs out of memory
+            raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 1.00GiB")
+        return real_step(self)
+
+    monkeypatch.setattr(SlotPool, "_step", step_with_small_memory)
+    samples = [sample(i, 1e-3 * (i + 1)) for i in range(4)]
+    queue, ended = list(samples), {}
+
+    def next_samples(room):
+        taken, queue[:] = queue[:room], queue[room:]
+        return taken
+
+    pool = SlotPool(runner, width=2, capacity=4)
+    stream(pool, next_samples, lambda s, row, returns, eval_steps: ended.update({s.sample_id: returns[0]}))
+    assert capacities[:2] == [4, 2] and pool.capacity == 2
+    monkeypatch.undo()
+    for s in samples:
+        assert np.array_equal(ended[s.sample_id], returns_of(run_sequentially(runner, s), s.sample_id))
