@@ -5,6 +5,9 @@ import math
 import numpy as np
 
 OBJECTIVES = ("peak_performance", "final_performance", "stability_score", "normalized_auc")
+# How per-seed values become one number. `mean` keeps the pooled definitions (the curve is the mean over
+# seeds first); the others compute peak, final and AUC per seed and then aggregate them.
+SEED_AGGREGATES = ("mean", "iqm", "median", "min", "mean-minus-std")
 
 
 def final_window(num_evaluations: int) -> int:
@@ -21,28 +24,64 @@ def iqm(values: np.ndarray) -> float:
     return float(np.mean(middle))
 
 
-def compute_metrics(returns: np.ndarray, eval_steps: np.ndarray, return_range: tuple) -> dict:
+def aggregate_seeds(values, how: str) -> float:
+    """One number from per-seed values: mean, iqm, median, min or mean-minus-std (population std)."""
+    values = np.asarray(values, dtype=np.float64)
+    if how == "mean":
+        return float(values.mean())
+    if how == "iqm":
+        return iqm(values)
+    if how == "median":
+        return float(np.median(values))
+    if how == "min":
+        return float(values.min())
+    if how == "mean-minus-std":
+        return float(values.mean() - values.std())
+    raise ValueError(f"unknown seed aggregate '{how}'; valid: {', '.join(SEED_AGGREGATES)}")
+
+
+def normalized_auc(curves: np.ndarray, eval_steps: np.ndarray, return_range: tuple) -> np.ndarray:
+    """Trapezoid of clip((y - R_min) / (R_max - R_min), 0, 1) over [0, t_K] / t_K, with y(0) = R_min, along
+    the last axis of `curves` (one curve or one per seed)."""
+    r_min, r_max = return_range
+    normalized = np.clip((curves - r_min) / (r_max - r_min), 0.0, 1.0)
+    t = np.concatenate([[0.0], eval_steps])
+    y = np.concatenate([np.zeros(normalized.shape[:-1] + (1,)), normalized], axis=-1)  # y(0) normalised to 0
+    return np.trapezoid(y, t, axis=-1) / t[-1]
+
+
+def compute_metrics(
+    returns: np.ndarray, eval_steps: np.ndarray, return_range: tuple, seed_aggregate: str = "mean"
+) -> dict:
     """Metrics of one configuration from its eval returns [seeds, evaluations, episodes].
 
-    y_k is the mean over seeds and episodes at evaluation k; t_k its env step.
+    `mean`: y_k is the mean over seeds and episodes at evaluation k (t_k its env step), and peak, final and
+    AUC are taken of that curve. Any other `seed_aggregate` takes them of each seed's curve (the mean over
+    episodes) and aggregates the per-seed values. Per-seed values are reported either way.
     """
     returns = np.asarray(returns, dtype=np.float64)
     eval_steps = np.asarray(eval_steps, dtype=np.float64)
-    curve = returns.mean(axis=(0, 2))
-    window = final_window(len(curve))
+    window = final_window(returns.shape[1])
+    per_seed_curves = returns.mean(axis=2)  # [seeds, evaluations]
+    per_seed_final = returns[:, -window:, :].mean(axis=(1, 2))
+    per_seed_peak = per_seed_curves.max(axis=1)
+    per_seed_auc = normalized_auc(per_seed_curves, eval_steps, return_range)
+    if seed_aggregate == "mean":
+        curve = returns.mean(axis=(0, 2))
+        peak, final = float(curve.max()), float(curve[-window:].mean())
+        auc = float(normalized_auc(curve, eval_steps, return_range))
+    else:
+        peak, final, auc = (aggregate_seeds(v, seed_aggregate) for v in (per_seed_peak, per_seed_final, per_seed_auc))
     final_pool = returns[:, -window:, :].ravel()
     q75, q50, q25 = np.percentile(final_pool, [75, 50, 25])
-    r_min, r_max = return_range
-    normalized = np.clip((curve - r_min) / (r_max - r_min), 0.0, 1.0)
-    t = np.concatenate([[0.0], eval_steps])
-    y = np.concatenate([[0.0], normalized])  # y(0) = R_min, normalised to 0
-    per_seed_final = returns[:, -window:, :].mean(axis=(1, 2))
     return {
-        "peak_performance": float(curve.max()),
-        "final_performance": float(curve[-window:].mean()),
+        "peak_performance": peak,
+        "final_performance": final,
         "stability_score": float(np.clip(1.0 - (q75 - q25) / (abs(q50) + 1e-8), 0.0, 1.0)),
-        "normalized_auc": float(np.trapezoid(y, t) / t[-1]),
+        "normalized_auc": auc,
         "per_seed_final_returns": [float(v) for v in per_seed_final],
+        "per_seed_peak_performance": [float(v) for v in per_seed_peak],
+        "per_seed_normalized_auc": [float(v) for v in per_seed_auc],
         "final_mean_across_seeds": float(per_seed_final.mean()),
         "final_std_across_seeds": float(per_seed_final.std()),
         "final_iqm_across_seeds": iqm(per_seed_final),

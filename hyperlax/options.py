@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from hyperlax.metrics import SEED_AGGREGATES
+
 
 def positive_int(text: str) -> int:
     try:
@@ -161,6 +163,13 @@ class RunArgs:
     )
     num_seeds: int | None = option(
         "seeds per configuration, trained in the same program", 2, type=positive_int, fixed=True
+    )
+    seed_aggregate: str | None = option(
+        "how the seeds' final, peak and AUC become one value: mean (of the seed-mean curve), or per seed "
+        "first, then iqm, median, min or mean-minus-std",
+        "mean",
+        choices=list(SEED_AGGREGATES),
+        fixed=True,
     )
     num_evaluations: int | None = option(
         "evaluations along training = points of the learning curve",

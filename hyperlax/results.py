@@ -18,6 +18,8 @@ SUMMARY_COLUMNS = (
     "final_std_across_seeds",
     "final_iqm_across_seeds",
     "per_seed_final_returns",
+    "per_seed_peak_performance",
+    "per_seed_normalized_auc",
     "env_steps_per_second",
     "compile_seconds",
 )

@@ -80,6 +80,7 @@ def run_settings(
         sequential=sequential,
         group_by_structure=group_by_structure,
         program_width=args.program_width,
+        seed_aggregate=args.seed_aggregate or "mean",  # None: a run stored before the option existed
     )
     for name in ("total_timesteps", "num_evaluations", "eval_episodes"):
         check_positive(name, getattr(settings, name))
@@ -214,7 +215,7 @@ def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
     returns = np.stack(slot.returns, axis=1)  # [seeds, evaluations so far, episodes]
     eval_steps = slot.steps_per_segment * np.arange(1, evaluations + 1)
     make_row = stopped_row if stopped else metrics_row
-    row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range)
+    row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range, settings.seed_aggregate)
     rate = pool.env_steps / pool.train_seconds if pool.train_seconds else 0.0
     row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds)
     curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)

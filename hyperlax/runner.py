@@ -41,6 +41,7 @@ class RunSettings:
     sequential: bool = False
     group_by_structure: bool = False
     program_width: int | None = None  # configs per compiled program; None: CPU_CHUNK on CPU, the batch on GPU
+    seed_aggregate: str = "mean"  # how peak, final and AUC of the seeds become one value (metrics.SEED_AGGREGATES)
 
 
 @dataclass(frozen=True)
@@ -263,14 +264,14 @@ class Runner:
                 on_segment(plan, k + 1, s.num_evaluations)
         wall = time.perf_counter() - start
         returns = np.stack(returns, axis=2)[:n]  # [config, seed, evaluation, episode]
-        rows = []
+        rows, scoring = [], (self.spec.return_range, s.seed_aggregate)
         for i, sample in enumerate(plan.samples):
             if i in stopped_at:
                 done, finite_then = stopped_at[i]
                 curve, steps = returns[i][:, :done], eval_steps[:done]
-                row = stopped_row(sample, curve, steps, bool(finite_then.all()), self.spec.return_range)
+                row = stopped_row(sample, curve, steps, bool(finite_then.all()), *scoring)
             else:
-                row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), self.spec.return_range)
+                row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), *scoring)
             rows.append(row)
         steps_per_second = s.num_seeds * trained_segments * steps_per_segment / wall
         for row in rows:
@@ -295,20 +296,24 @@ class Runner:
         )
 
 
-def metrics_row(sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range) -> dict:
+def metrics_row(
+    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+) -> dict:
     """A sample's row: status, reason and every metric of its curve (returns [seeds, evaluations, episodes])."""
     row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
     if not finite or not np.all(np.isfinite(returns)):
         reason = "non-finite parameters, losses or returns (diverged)"
         row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
         return row
-    row.update(compute_metrics(returns, eval_steps, return_range))
+    row.update(compute_metrics(returns, eval_steps, return_range, seed_aggregate))
     return row
 
 
-def stopped_row(sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range) -> dict:
+def stopped_row(
+    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+) -> dict:
     """The row of a sample stopped by a pruner after len(eval_steps) evaluations: metrics of its curve so far."""
-    row = metrics_row(sample, returns, eval_steps, finite, return_range)
+    row = metrics_row(sample, returns, eval_steps, finite, return_range, seed_aggregate)
     if row["status"] == Status.OK:
         reason = f"pruned after {int(eval_steps[-1])} env steps"
         row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)

@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from hyperlax.metrics import compute_metrics, final_window, iqm
+from hyperlax.metrics import aggregate_seeds, compute_metrics, final_window, iqm
+from hyperlax.runner import Sample, metrics_row
 
 
 def curve_returns(curve, seeds=1, episodes=1):
@@ -67,3 +68,66 @@ def test_per_seed_final_returns_and_iqm():
     assert m["final_iqm_across_seeds"] == pytest.approx(2.0)  # middle two of [-2, 2, 2, 10]
     assert iqm([1, 2, 3, 4, 100, -100, 5, 6]) == pytest.approx(3.5)
     assert math.isclose(m["final_mean_across_seeds"], 3.0)
+
+
+# Per-seed final returns of five seeds, one evaluation each: mean 41, IQM (20 + 35 + 40) / 3, median 35, min 10.
+FIVE_SEEDS = [10.0, 20.0, 35.0, 40.0, 100.0]
+
+
+@pytest.mark.parametrize(
+    "how, expected",
+    [
+        ("mean", 41.0),
+        ("iqm", (20 + 35 + 40) / 3),
+        ("median", 35.0),
+        ("min", 10.0),
+        ("mean-minus-std", 41.0 - math.sqrt(sum((v - 41.0) ** 2 for v in FIVE_SEEDS) / 5)),
+    ],
+)
+def test_each_seed_aggregate_of_hand_made_per_seed_values(how, expected):
+    assert aggregate_seeds(FIVE_SEEDS, how) == pytest.approx(expected)
+    returns = np.array(FIVE_SEEDS)[:, None, None]  # [seeds, 1 evaluation, 1 episode]
+    m = compute_metrics(returns, np.array([100]), (0, 200), seed_aggregate=how)
+    assert m["final_performance"] == pytest.approx(expected)
+    assert m["peak_performance"] == pytest.approx(expected)
+    assert m["normalized_auc"] == pytest.approx(expected / 200 / 2)  # trapezoid from 0 at t=0
+    assert m["per_seed_final_returns"] == FIVE_SEEDS
+
+
+def test_an_unknown_seed_aggregate_is_refused():
+    with pytest.raises(ValueError, match="unknown seed aggregate 'best'"):
+        aggregate_seeds([1.0, 2.0], "best")
+
+
+def test_peak_is_taken_per_seed_before_aggregating_but_of_the_mean_curve_with_mean():
+    returns = np.array([[0.0, 10.0], [10.0, 0.0]])[:, :, None]  # seed 0 peaks last, seed 1 first
+    pooled = compute_metrics(returns, np.array([1, 2]), (0, 10))
+    per_seed = compute_metrics(returns, np.array([1, 2]), (0, 10), seed_aggregate="min")
+    assert pooled["peak_performance"] == 5.0  # the seed-mean curve is flat at 5
+    assert per_seed["peak_performance"] == 10.0  # each seed reached 10
+    assert pooled["per_seed_peak_performance"] == per_seed["per_seed_peak_performance"] == [10.0, 10.0]
+
+
+def test_normalized_auc_is_clipped_per_seed_before_aggregating():
+    returns = np.array([[20.0], [-10.0]])[:, :, None]  # one seed above R_max, one below R_min
+    m = compute_metrics(returns, np.array([1]), (0, 10), seed_aggregate="median")
+    assert m["per_seed_normalized_auc"] == [0.5, 0.0]  # clip to 1 and 0, trapezoid from 0 at t=0
+    assert m["normalized_auc"] == pytest.approx(0.25)
+    assert compute_metrics(returns, np.array([1]), (0, 10))["normalized_auc"] == pytest.approx(0.25)  # pooled 5
+
+
+def test_final_performance_per_seed_uses_the_final_window_of_each_seed():
+    returns = np.zeros((3, 11, 2))  # K = 11: the final window is the last two evaluations
+    returns[:, -2:, :] = np.array([1.0, 4.0, 7.0])[:, None, None]
+    returns[2, -1, :] = 9.0  # seed 2: mean of 7 and 9
+    m = compute_metrics(returns, np.arange(1, 12), (0, 10), seed_aggregate="min")
+    assert m["per_seed_final_returns"] == [1.0, 4.0, 8.0]
+    assert m["final_performance"] == 1.0
+
+
+def test_the_runner_row_uses_the_seed_aggregate_it_is_given():
+    sample = Sample(3, {}, {})
+    returns = np.array(FIVE_SEEDS)[:, None, None]
+    row = metrics_row(sample, returns, np.array([100]), True, (0, 200), "min")
+    assert row["final_performance"] == 10.0 and row["status"] == "ok"
+    assert metrics_row(sample, returns, np.array([100]), True, (0, 200))["final_performance"] == 41.0

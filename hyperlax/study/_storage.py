@@ -113,7 +113,8 @@ def open_study(url: str, args, sampler, pruner, study_record: dict, stale_trial_
 def check_record(study, study_record: dict, study_name: str, url: str) -> None:
     """A study joined or resumed must have been started with the same settings as this command's."""
     stored = study.user_attrs.get("hyperlax", study_record)
-    for key, value in study_record.items():
+    for key in {**stored, **study_record}:  # a setting only one side records differs too
+        value = study_record.get(key)
         if stored.get(key) == value:
             continue
         if isinstance(value, dict):  # name the entries that differ, not the whole search space

@@ -219,6 +219,8 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         "eval_episodes": settings.eval_episodes,
         "distributions": {k: repr(v) for k, v in sorted(recipe.distributions.items())},
         "json_encoded_params": json_encoded_keys(recipe.distributions),
+        # Recorded only when not the default, so studies stored before the option exist stay joinable.
+        **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
     }
 
 
