@@ -58,6 +58,8 @@ def compute_metrics(
     `mean`: y_k is the mean over seeds and episodes at evaluation k (t_k its env step), and peak, final and
     AUC are taken of that curve. Any other `seed_aggregate` takes them of each seed's curve (the mean over
     episodes) and aggregates the per-seed values. Per-seed values are reported either way.
+    stability_score = clip(1 - IQR over seeds of their final returns / (R_max - R_min), 0, 1): 1 when every seed
+    ends the same, whatever the spread of episodes within a seed.
     """
     returns = np.asarray(returns, dtype=np.float64)
     eval_steps = np.asarray(eval_steps, dtype=np.float64)
@@ -72,12 +74,12 @@ def compute_metrics(
         auc = float(normalized_auc(curve, eval_steps, return_range))
     else:
         peak, final, auc = (aggregate_seeds(v, seed_aggregate) for v in (per_seed_peak, per_seed_final, per_seed_auc))
-    final_pool = returns[:, -window:, :].ravel()
-    q75, q50, q25 = np.percentile(final_pool, [75, 50, 25])
+    r_min, r_max = return_range
+    q75, q25 = np.percentile(per_seed_final, [75, 25])
     return {
         "peak_performance": peak,
         "final_performance": final,
-        "stability_score": float(np.clip(1.0 - (q75 - q25) / (abs(q50) + 1e-8), 0.0, 1.0)),
+        "stability_score": float(np.clip(1.0 - (q75 - q25) / (r_max - r_min), 0.0, 1.0)),
         "normalized_auc": auc,
         "per_seed_final_returns": [float(v) for v in per_seed_final],
         "per_seed_peak_performance": [float(v) for v in per_seed_peak],

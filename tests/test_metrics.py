@@ -41,23 +41,37 @@ def test_normalized_auc_clips_outside_the_reference_range():
     assert m["normalized_auc"] == pytest.approx((0 + 0.5 * (0 + 1) * 1) / 2)
 
 
-def test_stability_is_one_when_every_seed_ends_the_same():
-    returns = np.full((3, 5, 4), -150.0)
+def test_stability_is_one_when_every_seed_ends_the_same_however_its_episodes_spread():
+    returns = np.zeros((3, 5, 2))
+    returns[:, :, 0], returns[:, :, 1] = -100.0, -300.0  # each seed: episodes -100 and -300, final -200
     assert compute_metrics(returns, np.arange(1, 6), (-1600, 0))["stability_score"] == 1.0
 
 
-def test_stability_uses_iqr_over_median_of_pooled_final_returns():
+def test_stability_is_one_minus_the_iqr_of_per_seed_finals_over_the_reference_range():
     returns = np.zeros((4, 2, 1))
     returns[:, -1, 0] = [100, 200, 300, 400]  # final window = last evaluation
-    q25, q50, q75 = np.percentile([100, 200, 300, 400], [25, 50, 75])
     m = compute_metrics(returns, np.array([1, 2]), (0, 500))
-    assert m["stability_score"] == pytest.approx(1 - (q75 - q25) / q50)
+    assert m["stability_score"] == pytest.approx(1 - (325 - 175) / 500)  # quartiles 175 and 325 (linear)
 
 
-def test_stability_is_clipped_at_zero_for_spread_larger_than_the_return():
-    returns = np.zeros((4, 1, 1))
-    returns[:, 0, 0] = [-10, -1, 1, 10]
-    assert compute_metrics(returns, np.array([1]), (-10, 10))["stability_score"] == 0.0
+def test_stability_looks_only_at_the_final_window():
+    returns = np.zeros((2, 3, 1))
+    returns[:, 0, 0] = [-1600, 0]  # the seeds differ early and end the same
+    returns[:, -1, 0] = -150.0
+    assert compute_metrics(returns, np.array([1, 2, 3]), (-1600, 0))["stability_score"] == 1.0
+
+
+def test_stability_does_not_depend_on_the_seed_aggregate():
+    returns = np.array([-1000.0, -1000.0, -200.0, -200.0])[:, None, None]
+    expected = 1 - (-200 - -1000) / 1600
+    for how in ("mean", "iqm", "min"):
+        m = compute_metrics(returns, np.array([1]), (-1600, 0), seed_aggregate=how)
+        assert m["stability_score"] == pytest.approx(expected)
+
+
+def test_stability_is_clipped_at_zero_for_a_spread_wider_than_the_reference_range():
+    returns = np.array([-10.0, -10.0, 20.0, 20.0])[:, None, None]
+    assert compute_metrics(returns, np.array([1]), (0, 10))["stability_score"] == 0.0
 
 
 def test_per_seed_final_returns_and_iqm():
