@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperlax import configure_xla
+from hyperlax import configure_xla, signals
 from hyperlax.errors import InputError
 from hyperlax.options import CliArgs, SpecArgs, add_options, args_from_namespace, option, with_defaults
 
@@ -74,12 +74,27 @@ def run_study_best(args, console) -> None:
 def run_study_export(args, console) -> None:
     from hyperlax.study import study_export
 
+    check_output_file(args.output)
     write_text(study_export(args), args.output)
+
+
+def check_output_file(output: str | None) -> None:
+    """--output names a file to (over)write in an existing directory."""
+    if output is None:
+        return
+    path = Path(output)
+    if not output.strip() or path.is_dir():
+        raise InputError(f"--output {output!r} is not a file name; give the path of a file to write")
+    if not path.parent.is_dir():
+        raise InputError(f"--output {output}: directory {path.parent} does not exist; create it or write elsewhere")
 
 
 def write_text(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text)
+        try:
+            Path(output).write_text(text)
+        except OSError as exc:
+            raise InputError(f"--output {output}: cannot write it ({exc.strerror})") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -150,18 +165,7 @@ def setup(namespace: argparse.Namespace) -> None:
 
 def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
     """The flags a YAML spec file holds, as command-line tokens of `parser` (a subcommand's)."""
-    import yaml
-
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise InputError(f"--spec {path}: cannot read it ({exc.strerror})") from None
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"--spec {path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    spec = read_spec(path)
     if spec is None:
         return []
     if not isinstance(spec, dict):
@@ -177,6 +181,37 @@ def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
             raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
         tokens += spec_tokens(actions[name], name, key, value, path)
     return tokens
+
+
+MAX_SPEC_BYTES = 1 << 20
+
+
+def read_spec(path: str):
+    """A spec file's YAML, read safely: at most 1 MiB of UTF-8, no anchors or aliases (an alias bomb
+    expands to gigabytes), plain YAML types only."""
+    import yaml
+
+    spec_path = Path(path)
+    try:
+        if spec_path.is_dir():
+            raise InputError(f"--spec {path} is a directory; give a YAML file")
+        size = spec_path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise InputError(f"--spec {path} is {size:,} bytes; a spec is a small YAML file (at most 1 MiB)")
+        text = spec_path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"--spec {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--spec {path} is not UTF-8 text; give a YAML file") from None
+    try:
+        if any(isinstance(t, (yaml.AliasToken, yaml.AnchorToken)) for t in yaml.scan(text, Loader=yaml.SafeLoader)):
+            raise InputError(f"--spec {path} uses YAML anchors or aliases; write the values out")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        raise InputError(f"--spec {path}: not valid YAML{where}: {problem}") from None
 
 
 def spec_tokens(action: argparse.Action, name: str, key, value, path: str) -> list:
@@ -216,6 +251,7 @@ def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
 
 def main(argv=None) -> int:
     configure_xla()  # before anything starts JAX's backend
+    signals.install()
     from rich.console import Console
 
     parser = build_parser()

@@ -13,27 +13,32 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from hyperlax.errors import InputError
 from hyperlax.metrics import SEED_AGGREGATES
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def int_in(low: int, high: int):
+    """An argparse type: an integer from `low` to `high`. The bounds keep every count within what memory,
+    int32 step counters and JAX's PRNG seeds can hold."""
+
+    def parse(text) -> int:
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}, got '{text}'") from None
+        if value < low:
+            kind = "a positive integer" if low == 1 else "a non-negative integer" if low == 0 else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {kind}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+
+    parse.bounds = (low, high)
+    return parse
 
 
-def nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
-    return value
+positive_int = int_in(1, 10**9)
+nonnegative_int = int_in(0, 10**9)
 
 
 def parse_bool(text: str) -> bool:
@@ -91,6 +96,21 @@ def add_options(parser: argparse.ArgumentParser, cls) -> None:
             parser.add_argument(f.name, help=help_text, **kwargs)
         else:
             parser.add_argument(flag_name(f.name), dest=f.name, help=help_text.replace("%", "%%"), **kwargs)
+
+
+def check_values(args) -> None:
+    """Every set integer option within its bounds, whether it came from the command line, a spec, a stored
+    run or a caller: the option's own argparse type decides."""
+    for f in fields(args):
+        value, parse = getattr(args, f.name), f.metadata.get("type")
+        if value is None or not hasattr(parse, "bounds"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(f"{flag_name(f.name)}: expected an integer, got {value!r}")
+        try:
+            parse(value)
+        except argparse.ArgumentTypeError as exc:
+            raise InputError(f"{flag_name(f.name)} {exc}") from None
 
 
 def with_defaults(args):
@@ -157,12 +177,12 @@ class RunArgs:
     )
     total_timesteps: int | None = option(
         "env steps per configuration and seed",
-        type=positive_int,
+        type=int_in(1, 10**9),
         shown="the recipe's (a study caps it at 50000 unless given)",
         fixed=True,
     )
     num_seeds: int | None = option(
-        "seeds per configuration, trained in the same program", 2, type=positive_int, fixed=True
+        "seeds per configuration, trained in the same program", 2, type=int_in(1, 1024), fixed=True
     )
     seed_aggregate: str | None = option(
         "how the seeds' final, peak and AUC become one value: mean (of the seed-mean curve), or per seed "
@@ -173,14 +193,16 @@ class RunArgs:
     )
     num_evaluations: int | None = option(
         "evaluations along training = points of the learning curve",
-        type=positive_int,
+        type=int_in(1, 10_000),
         shown="the recipe's (20)",
         fixed=True,
     )
     eval_episodes: int | None = option(
-        "episodes per evaluation, deterministic policy", type=positive_int, shown="the recipe's (10)", fixed=True
+        "episodes per evaluation, deterministic policy", type=int_in(1, 100_000), shown="the recipe's (10)", fixed=True
     )
-    seed: int | None = option("master seed: samples, trials and training keys derive from it", 0, type=int, fixed=True)
+    seed: int | None = option(
+        "master seed: samples, trials and training keys derive from it", 0, type=int_in(0, 2**32 - 1), fixed=True
+    )
     output_root: str | None = option(
         "results go to <output-root>/<recipe>/<env with . replaced by _>/", "hyperlax_runs"
     )
@@ -207,7 +229,7 @@ class RunArgs:
         shown="median a third of --num-evaluations, halving/hyperband 1",
     )
     halving_reduction_factor: int | None = option(
-        "halving/hyperband: a rung keeps the top 1/factor of its results", type=positive_int,
+        "halving/hyperband: a rung keeps the top 1/factor of its results", type=int_in(2, 100),
         shown="halving 4, hyperband 3",
     )  # fmt: skip
 

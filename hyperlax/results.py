@@ -1,6 +1,8 @@
-"""Results on disk: one directory per batch (complete once `success.txt` exists) and a results table."""
+"""Results on disk: one directory per batch (complete once `success.txt` lists its intact files) and a results
+table."""
 
 import csv
+import hashlib
 import json
 import math
 import os
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperlax.errors import InputError
 from hyperlax.metrics import OBJECTIVES
 
 SUMMARY_COLUMNS = (
@@ -45,8 +48,34 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+BATCH_FILES = ("hparams.json", "metrics.json", "curves.npz")
+
+
+def file_digest(path: Path) -> dict:
+    data = path.read_bytes()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def is_complete(batch_dir: Path) -> bool:
-    return (batch_dir / "success.txt").is_file()
+    """A directory is complete when `success.txt` lists its files and each is there, intact (same size and
+    SHA-256). A truncated, deleted or edited file makes it incomplete, so a resume trains it again."""
+    try:
+        manifest = json.loads((batch_dir / "success.txt").read_text())
+        files = manifest["files"]
+        return set(files) == set(BATCH_FILES) and all(file_digest(batch_dir / n) == files[n] for n in BATCH_FILES)
+    except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable, not a manifest
+        return False
+
+
+def read_json(path: Path, what: str):
+    """JSON a run wrote earlier; anything else (missing, truncated, not UTF-8) is an input error naming it."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what}: {path} is missing") from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise InputError(f"{what}: {path} is not readable JSON ({reason}); restore it or start anew") from None
 
 
 def write_batch(batch_dir: Path, plan, result) -> None:
@@ -67,8 +96,8 @@ def write_samples(batch_dir: Path, samples: list, rows: list, returns: np.ndarra
     tmp = batch_dir / "curves.tmp.npz"
     np.savez(tmp, sample_ids=np.array([s.sample_id for s in samples]), returns=returns, eval_steps=eval_steps)
     os.replace(tmp, batch_dir / "curves.npz")
-    (batch_dir / "success.txt.tmp").write_text(f"{len(samples)} configurations\n")
-    os.replace(batch_dir / "success.txt.tmp", batch_dir / "success.txt")
+    manifest = {"configurations": len(samples), "files": {n: file_digest(batch_dir / n) for n in BATCH_FILES}}
+    write_json_atomic(batch_dir / "success.txt", manifest)
 
 
 def read_batch(batch_dir: Path) -> list[dict]:

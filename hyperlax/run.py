@@ -4,22 +4,26 @@ sweep-hp-samples, optuna-hp-search and validate-best all train through this modu
 another.
 """
 
-import json
+import fcntl
 import logging
+import os
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
+from hyperlax import signals
+from hyperlax.algos.common import config_from_flat
 from hyperlax.envs import EnvSpec, make_env
 from hyperlax.errors import InputError
+from hyperlax.memory import bytes_per_config_and_seed, check_fits
 from hyperlax.pool import SlotPool
 from hyperlax.progress import BatchProgress
-from hyperlax.recipes import Recipe
-from hyperlax.results import is_complete, read_batch, write_batch
+from hyperlax.recipes import Recipe, raised, structural_variants
+from hyperlax.results import is_complete, read_batch, read_json, write_batch
 from hyperlax.runner import Runner, RunSettings, metrics_row, stopped_row
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,55 @@ log = logging.getLogger(__name__)
 def check_positive(name: str, value) -> None:
     if value is not None and value <= 0:
         raise InputError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+
+
+LOCK_FILE = "hyperlax.lock"
+
+
+def check_output_root(output_root) -> None:
+    """--output-root is a directory that exists and is writable, or one that can be created."""
+    if not str(output_root).strip():
+        raise InputError("--output-root is empty; give a directory for the results")
+    path = Path(output_root)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--output-root {output_root} is a file; give a directory for the results")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--output-root {output_root}: {existing} is a file, so the directory cannot be created")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--output-root {output_root}: {existing} is not writable; choose another directory")
+
+
+@contextmanager
+def exclusive(run_dir: Path, recheck: Callable | None = None):
+    """Hold `run_dir`/hyperlax.lock for the run: a second run writing to the same directory stops with an
+    input error naming the first one's pid. `recheck` runs once the lock is held (what another run may have
+    written since the checks before it)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = (run_dir / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "unknown"
+        lock.close()
+        raise InputError(
+            f"{run_dir} is being written by another hyperlax run (pid {holder}); wait for it to end, "
+            f"or choose another --output-root"
+        ) from None
+    try:
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        if recheck is not None:
+            recheck()
+        yield
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
 
 
 def run_dir(output_root, recipe: Recipe, env_config: str) -> Path:
@@ -42,7 +95,10 @@ def given_values(args) -> dict:
 
 def stored_args(stored_path: Path) -> dict:
     """The arguments a run stored in its sweep.json or study.json."""
-    return json.loads(stored_path.read_text())["args"]
+    stored = read_json(stored_path, "stored run")
+    if not isinstance(stored, dict) or not isinstance(stored.get("args"), dict):
+        raise InputError(f"{stored_path} holds no 'args' mapping; it was not written by hyperlax, or it was edited")
+    return stored["args"]
 
 
 def merge_stored(given: dict, stored_path: Path, fixed: tuple, as_stored: Callable = lambda key, value: value) -> dict:
@@ -59,6 +115,20 @@ def merge_stored(given: dict, stored_path: Path, fixed: tuple, as_stored: Callab
                 f"continue with the stored arguments or start anew in another --output-root"
             )
     return {**stored, **given}
+
+
+def check_structures(runner: Runner, recipe: Recipe, configs: int, lower: str) -> None:
+    """Every structure the recipe's search space can give builds (shapes only, nothing compiles), and
+    `configs` configurations of the largest fit in memory; `lower` names the flag that sets `configs`."""
+    defaults, largest = recipe.defaults(), 0
+    for key, value in structural_variants(recipe):
+        config = config_from_flat(recipe.algorithm.Config, {**defaults, key: value} if key else defaults)
+        try:
+            largest = max(largest, bytes_per_config_and_seed(runner, config))
+        except Exception as exc:  # a shape the agent cannot be built with
+            where = f" with {key} = {value!r}" if key else ""
+            raise InputError(f"recipe '{recipe.name}'{where}: the agent cannot be built ({raised(exc)})") from None
+    check_fits(runner, largest, configs, lower)
 
 
 def recipe_evaluations(recipe: Recipe) -> int:
@@ -152,11 +222,13 @@ def run_plans(
     )
     with progress_context as progress:
         for plan in pending:
+            signals.check()
             result = runner.run_batch(plan, progress.on_segment, should_stop)
-            write_batch(samples_dir / plan.name, plan, result)
+            with signals.deferred():  # written and handed on, or neither
+                write_batch(samples_dir / plan.name, plan, result)
+                if on_batch is not None:
+                    on_batch(plan, result)
             progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
-            if on_batch is not None:
-                on_batch(plan, result)
             log.info(
                 "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
                 plan.name,
@@ -185,6 +257,7 @@ def stream(
     evaluations = pool.runner.settings.num_evaluations
     ended = 0
     while True:
+        signals.check()
         if pool.has_room:
             for sample in next_samples(pool.capacity - pool.live):
                 pool.add(sample)
@@ -198,7 +271,8 @@ def stream(
             stopped = may_stop and should_stop(slot.sample, k, float(np.mean(slot.returns[-1])))
             if k == evaluations or diverged or stopped:
                 pool.remove(slot.sample.sample_id)
-                on_done(slot.sample, *slot_result(slot, pool, stopped))
+                with signals.deferred():  # a result is written and told, or neither
+                    on_done(slot.sample, *slot_result(slot, pool, stopped))
                 ended += 1
                 if progress is not None:
                     progress.advance(evaluations - k)  # the evaluations it will never run

@@ -51,19 +51,32 @@ class Categorical:
 DISTRIBUTIONS = (Uniform, LogUniform, UniformInt, Categorical)
 
 
+def is_number(value) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
 def validate_distribution(key: str, dist) -> None:
     if not isinstance(dist, DISTRIBUTIONS):
         raise InputError(
             f"search space entry '{key}' is {type(dist).__name__}; use Uniform, LogUniform, UniformInt or Categorical"
         )
     if isinstance(dist, Categorical):
-        if not dist.values:
-            raise InputError(f"search space entry '{key}': Categorical needs at least one value")
+        if not isinstance(dist.values, (list, tuple)) or not dist.values:
+            raise InputError(f"search space entry '{key}': Categorical needs a non-empty list of values")
         return
-    if len(dist.domain) != 2 or not dist.domain[0] <= dist.domain[1]:
-        raise InputError(f"search space entry '{key}': domain must be (low, high) with low <= high, got {dist.domain}")
-    if isinstance(dist, LogUniform) and dist.domain[0] <= 0:
-        raise InputError(f"search space entry '{key}': LogUniform needs a positive lower bound, got {dist.domain}")
+    domain = dist.domain
+    if not isinstance(domain, (list, tuple)) or len(domain) != 2 or not all(map(is_number, domain)):
+        raise InputError(f"search space entry '{key}': domain must be (low, high), two finite numbers; got {domain!r}")
+    if not domain[0] <= domain[1]:
+        raise InputError(f"search space entry '{key}': domain must be (low, high) with low <= high, got {domain}")
+    if isinstance(dist, LogUniform) and domain[0] <= 0:
+        raise InputError(f"search space entry '{key}': LogUniform needs a positive lower bound, got {domain}")
+    if isinstance(dist, UniformInt) and not all(float(v).is_integer() for v in domain):
+        raise InputError(f"search space entry '{key}': UniformInt needs integer bounds, got {domain}")
 
 
 def unit_points(num_samples: int, dim: int, method: str, seed: int) -> np.ndarray:

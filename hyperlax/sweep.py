@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyperlax.errors import InputError
-from hyperlax.options import RunArgs, defaults_of, fixed_options, option, parse_bool, positive_int
+from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, int_in, option, parse_bool
 from hyperlax.outcomes import Status
 from hyperlax.pool import SlotPool, pool_width
 from hyperlax.progress import BatchProgress
@@ -21,7 +21,9 @@ from hyperlax.pruning import check_pruner, make_pruner
 from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, is_complete, write_json_atomic, write_results_csv, write_samples
 from hyperlax.run import (
-    check_positive,
+    check_output_root,
+    check_structures,
+    exclusive,
     given_values,
     make_runner,
     merge_stored,
@@ -32,6 +34,7 @@ from hyperlax.run import (
     stream,
 )
 from hyperlax.runner import Sample
+from hyperlax.signals import Interrupted
 from hyperlax.space import SAMPLING_METHODS, sample
 
 SWEEP_FILE = "sweep.json"
@@ -47,8 +50,8 @@ class SweepArgs(RunArgs):
         "halving_reduction_factor",
     )
 
-    num_samples: int | None = option("samples to draw", 8, type=positive_int, fixed=True)
-    hparam_batch_size: int | None = option("configurations per compiled batch", 8, type=positive_int, fixed=True)
+    num_samples: int | None = option("samples to draw", 8, type=int_in(1, 1_000_000), fixed=True)
+    hparam_batch_size: int | None = option("configurations per compiled batch", 8, type=int_in(1, 65_536), fixed=True)
     sampling_method: str | None = option("qmc_sobol (scrambled Sobol, seeded) or random", "qmc_sobol", fixed=True)
     sequential: bool | None = option(
         "one configuration per run (run_0000, ...)", False, type=parse_bool, nargs="?", const=True,
@@ -75,15 +78,8 @@ def resolve_args(args: SweepArgs) -> tuple[SweepArgs, Path | None]:
     else:
         merged = {**defaults_of(SweepArgs), **given}
     resolved = SweepArgs(**{k: merged.get(k) for k in SweepArgs.__dataclass_fields__})
-    for name in (
-        "num_samples",
-        "hparam_batch_size",
-        "total_timesteps",
-        "num_seeds",
-        "num_evaluations",
-        "eval_episodes",
-    ):
-        check_positive(name, getattr(resolved, name))
+    check_values(resolved)
+    check_output_root(resolved.output_root)
     if resolved.sampling_method not in SAMPLING_METHODS:
         raise InputError(f"unknown sampling method '{resolved.sampling_method}'; valid: {', '.join(SAMPLING_METHODS)}")
     return resolved, (Path(args.resume_from) if args.resume_from else None)
@@ -93,11 +89,15 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     args, resume_dir = resolve_args(args)
     recipe = load_recipe(args.algo_and_network_config)
     sweep_dir = resume_dir or run_dir(args.output_root, recipe, args.env_config)
-    if resume_dir is None and (sweep_dir / SWEEP_FILE).exists():
-        raise InputError(
-            f"{sweep_dir} already holds a sweep; continue it with --resume-from {sweep_dir} "
-            f"or choose another --output-root"
-        )
+
+    def check_no_sweep_there():
+        if resume_dir is None and (sweep_dir / SWEEP_FILE).exists():
+            raise InputError(
+                f"{sweep_dir} already holds a sweep; continue it with --resume-from {sweep_dir} "
+                f"or choose another --output-root"
+            )
+
+    check_no_sweep_there()
     settings = run_settings(
         recipe,
         args,
@@ -111,19 +111,32 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
     samples = [Sample(i, values, {**defaults, **values}) for i, values in enumerate(drawn)]
     plans = runner.plan(samples)
+    batch = max(p.padded_size for p in plans) if args.pruner == "none" else args.hparam_batch_size
+    check_structures(runner, recipe, batch, "--hparam-batch-size")
+    with exclusive(sweep_dir, recheck=check_no_sweep_there):
+        if resume_dir is None:
+            write_json_atomic(sweep_dir / SWEEP_FILE, run_record(args, settings, recipe, spec))
+        try:
+            run_sweep(args, recipe.name, runner, samples, plans, sweep_dir, console)
+        except Interrupted as exc:
+            done = sum(is_complete(d) for d in (sweep_dir / "samples").glob("*"))
+            exc.kept = (
+                f"{done} finished directories kept in {sweep_dir}/samples; continue with --resume-from {sweep_dir}"
+            )
+            raise
+    return sweep_dir
 
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    if resume_dir is None:
-        write_json_atomic(sweep_dir / SWEEP_FILE, run_record(args, settings, recipe, spec))
+
+def run_sweep(
+    args: SweepArgs, name: str, runner, samples: list, plans: list, sweep_dir: Path, console: Console
+) -> None:
+    settings, spec = runner.settings, runner.spec
     unit = "runs" if args.sequential else "batches"
-    layout = (
-        f"{len(plans)} {unit}"
-        if args.pruner == "none"
-        else f"a pool of {args.hparam_batch_size} slots, pruner {args.pruner}"
-    )
+    layout = f"{len(plans)} {unit}" if args.pruner == "none" else f"a pool of {args.hparam_batch_size} slots"
     console.print(
-        f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.gymnax_id}), {layout}, "
-        f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps each -> {sweep_dir}"
+        f"sweep: {len(samples)} samples of {name} on {spec.name} ({spec.gymnax_id}), "
+        f"{layout}, pruner {args.pruner}, {settings.num_seeds} seeds, {settings.total_timesteps} env steps each "
+        f"-> {sweep_dir}"
     )
     start = time.perf_counter()
     if args.pruner == "none":
@@ -134,7 +147,6 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     write_results_csv(sweep_dir / "results.csv", rows)
     print_summary(console, rows, time.perf_counter() - start)
     console.print(f"results: {sweep_dir / 'results.csv'}")
-    return sweep_dir
 
 
 def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Console, args: SweepArgs) -> None:

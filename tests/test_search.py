@@ -463,7 +463,7 @@ def test_the_example_spec_names_only_real_flags():
     args = parser.parse_args(argv)
     assert (args.n_trials, args.pruner, args.objective_names, args.total_timesteps) == (
         64,
-        "median",
+        "halving",
         ["final_performance"],
         200000,
     )

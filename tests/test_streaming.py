@@ -3,7 +3,6 @@ nothing told is lost or trained again after a kill, and sweeps prune too."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import sqlalchemy
 from optuna.trial import TrialState
 
 from hyperlax.cli import main
+from hyperlax.results import write_samples
+from hyperlax.runner import Sample
 from hyperlax.study import was_trained
 from tests.test_search import SEARCH, load, run_cli, study_dir_of
 from tests.test_sweep_cli import results, sweep
@@ -28,10 +29,11 @@ def test_a_result_written_but_not_told_is_told_on_resume_and_not_trained_again(t
     # A worker killed between writing trial 2's directory and telling it: RUNNING, with a complete directory.
     orphan = study.ask()
     target = study_dir / "pool_0009" / f"trial_{orphan.number:05d}"
-    shutil.copytree(source, target)
-    [row] = json.loads((target / "metrics.json").read_text())
+    [row], [stored] = (json.loads((source / name).read_text()) for name in ("metrics.json", "hparams.json"))
     row["sample_id"] = orphan.number
-    (target / "metrics.json").write_text(json.dumps([row]))
+    curves = np.load(source / "curves.npz")
+    sample = Sample(orphan.number, stored["values"], stored["config"])
+    write_samples(target, [sample], [row], curves["returns"], curves["eval_steps"])
 
     assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "3"])[0] == 0
 

@@ -17,6 +17,7 @@ import optax
 from flax import struct
 
 from hyperlax.envs import EnvSpec, evaluate
+from hyperlax.networks import ACTIVATIONS
 
 
 def traced(help: str, key: str | None = None):
@@ -24,9 +25,36 @@ def traced(help: str, key: str | None = None):
     return struct.field(pytree_node=True, metadata={"help": help, "key": key})
 
 
-def structural(help: str, key: str | None = None):
-    """A hyperparameter that changes shapes or control flow: configurations are grouped by it."""
-    return struct.field(pytree_node=False, metadata={"help": help, "key": key})
+def structural(help: str, key: str | None = None, minimum: int = 1):
+    """A hyperparameter that changes shapes or control flow: configurations are grouped by it. An integer
+    one is at least `minimum`."""
+    return struct.field(pytree_node=False, metadata={"help": help, "key": key, "minimum": minimum})
+
+
+MAX_LAYER_WIDTH = 65_536
+MAX_INT = 10**9  # counts, sizes and step intervals: int32 counters must hold their products
+
+
+def value_problem(field: dataclasses.Field, value) -> str | None:
+    """What is wrong with `value` for this Config field (None: nothing). Checked before anything is built."""
+    kind = field.type
+    if is_traced(field):
+        number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+        return None if number and np.isfinite(value) else f"expected a finite number, got {value!r}"
+    if kind is bool:
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if kind is int:
+        low = field.metadata.get("minimum", 1)
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and low <= value <= MAX_INT
+        return None if ok else f"expected an integer from {low} to {MAX_INT:,}, got {value!r}"
+    if kind is tuple:  # hidden layer sizes
+        sizes = value if isinstance(value, (list, tuple)) else None
+        ok = sizes is not None and len(sizes) <= 64
+        ok = ok and all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LAYER_WIDTH for n in sizes)
+        return None if ok else f"expected a list of layer widths from 1 to {MAX_LAYER_WIDTH:,}, got {value!r}"
+    if kind is str:  # activation
+        return None if value in ACTIVATIONS else f"expected one of {', '.join(ACTIVATIONS)}, got {value!r}"
+    return None
 
 
 def dotted_key(field: dataclasses.Field) -> str:

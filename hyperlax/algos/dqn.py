@@ -33,7 +33,7 @@ class Config(struct.PyTreeNode):
     num_envs: int = structural("parallel environments")
     buffer_size: int = structural("replay buffer capacity in transitions")
     batch_size: int = structural("transitions per gradient update")
-    learning_starts: int = structural("env steps collected before the first update")
+    learning_starts: int = structural(minimum=0, help="env steps collected before the first update")
     train_frequency: int = structural("vectorized env steps collected between update phases")
     gradient_steps: int = structural("gradient updates per update phase")
     target_update_interval: int = structural("env steps between target updates (checked once per iteration)")
@@ -191,6 +191,13 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     agent = Agent(config, spec, total_timesteps, schedule_length)
     segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+
+
+def config_problem(config: Config) -> str | None:
+    """A combination of structural values that cannot train (None: none)."""
+    if config.num_envs > config.buffer_size:
+        return f"buffer_size {config.buffer_size} cannot hold one step of {config.num_envs} envs"
+    return None
 
 
 def gradient_updates_per_env_step(config: Config) -> float:

@@ -291,5 +291,13 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
 
 
+def config_problem(config: Config) -> str | None:
+    """A combination of structural values that cannot train (None: none)."""
+    steps = config.num_envs * config.rollout_length
+    if config.num_minibatches > steps:
+        return f"num_minibatches {config.num_minibatches} exceeds the {steps} transitions of a rollout"
+    return None
+
+
 def gradient_updates_per_env_step(config: Config) -> float:
     return config.epochs * config.num_minibatches / (config.num_envs * config.rollout_length)

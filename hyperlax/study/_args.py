@@ -6,12 +6,12 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 from hyperlax.metrics import OBJECTIVES
-from hyperlax.options import RunArgs, defaults_of, fixed_options, option, positive_int
+from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, int_in, option
 from hyperlax.pruning import check_pruner
 from hyperlax.recipes import load_recipe
-from hyperlax.run import check_positive, given_values, merge_stored, recipe_evaluations, run_dir, stored_args
+from hyperlax.run import check_output_root, given_values, merge_stored, recipe_evaluations, run_dir, stored_args
 from hyperlax.study._samplers import SAMPLERS
-from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_storage, mask_url
+from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_sqlite_file, check_storage, mask_url
 
 DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
@@ -26,7 +26,9 @@ class SearchArgs(RunArgs):
         shown="<recipe>_<env>",
         fixed=True,
     )
-    n_trials: int | None = option("trials trained in total, over all workers and resumes", 16, type=positive_int)
+    n_trials: int | None = option(
+        "trials trained in total, over all workers and resumes", 16, type=int_in(1, 1_000_000)
+    )
     objective_names: list | None = option(
         "one or more of peak_performance, final_performance, stability_score, normalized_auc",
         ["final_performance"],
@@ -43,20 +45,24 @@ class SearchArgs(RunArgs):
         shown="tpe for one objective, nsgaii for several",
     )
     optuna_study_batch_size: int | None = option(
-        "trials asked at once: at most this many enter the pool between two of its steps", 8, type=positive_int
+        "trials asked at once: at most this many enter the pool between two of its steps", 8, type=int_in(1, 65_536)
     )
     runner_hparam_batch_size: int | None = option(
-        "trials trained at once: the slot pool's capacity", 8, type=positive_int
+        "trials trained at once: the slot pool's capacity", 8, type=int_in(1, 65_536)
     )
     storage: str | None = option(
         "any Optuna storage URL (postgresql://..., sqlite:///...)",
         shown="SQLite optuna_study.db in the study directory",
         fixed=True,
     )
-    heartbeat_interval: int | None = option("seconds between heartbeats of trials in training", 10, type=positive_int)
+    heartbeat_interval: int | None = option(
+        "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
+    )
 
 
 def check_objectives(names: list, directions: list) -> None:
+    if not names:
+        raise InputError(f"--objective-names gives no objective; name one or more of {', '.join(OBJECTIVES)}")
     for name in names:
         if name not in OBJECTIVES:
             raise InputError(f"unknown objective '{name}'; valid: {', '.join(OBJECTIVES)}")
@@ -119,6 +125,8 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
         merged = merge_with_study(given, study_dir)
     else:
         merged = {**defaults_of(SearchArgs), **given}
+    if args.resume_from is None:
+        check_output_root(merged["output_root"])
     recipe = load_recipe(merged["algo_and_network_config"])
     merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
     if args.resume_from is None:
@@ -150,26 +158,20 @@ def resolve_args(args: SearchArgs):
     check_resolved(resolved, resolved.num_evaluations or recipe_evaluations(recipe))
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
+    if resolved.storage is None and continuing_dir(study_dir):
+        check_sqlite_file(study_dir / DB_FILE, f"{study_dir}")
     if resolved.storage is not None and "storage" not in given:
         check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
     continuing = (study_dir / STUDY_FILE).is_file()
     return resolved, study_dir, recipe, continuing
 
 
+def continuing_dir(study_dir: Path) -> bool:
+    return (study_dir / STUDY_FILE).is_file()
+
+
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_objectives(args.objective_names, args.objective_directions)
-    for name in (
-        "n_trials",
-        "optuna_study_batch_size",
-        "runner_hparam_batch_size",
-        "total_timesteps",
-        "num_seeds",
-        "num_evaluations",
-        "eval_episodes",
-        "heartbeat_interval",
-    ):
-        check_positive(name, getattr(args, name))
-    if args.seed < 0:
-        raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
+    check_values(args)
     check_sampler(args.sampler, len(args.objective_names))
     check_pruner(args.pruner_settings(), args.objective_names, num_evaluations)

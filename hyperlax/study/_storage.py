@@ -1,6 +1,5 @@
 """Storage: URLs (checked, masked), opening or loading a study, and one-line database errors."""
 
-import json
 import time
 import warnings
 from pathlib import Path
@@ -9,6 +8,7 @@ import optuna
 import sqlalchemy
 
 from hyperlax.errors import InputError
+from hyperlax.results import read_json
 
 STUDY_FILE = "study.json"
 DB_FILE = "optuna_study.db"
@@ -44,9 +44,10 @@ def check_storage(storage: str) -> None:
     """An SQLAlchemy database URL whose driver is installed; checked before anything is created."""
     try:
         url = sqlalchemy.engine.make_url(storage)
-    except sqlalchemy.exc.ArgumentError:
+    except (sqlalchemy.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InputError(
-            "--storage is not a database URL; give e.g. sqlite:///study.db or postgresql://user:password@host/db"
+            "--storage is not a database URL (or its port is not a number); give e.g. sqlite:///study.db or "
+            "postgresql://user:password@host:5432/db"
         ) from None
     try:
         url.get_dialect().import_dbapi()
@@ -61,6 +62,27 @@ def check_storage(storage: str) -> None:
         raise InputError(
             f"--storage {mask_url(storage)}: its driver module {exc.name} is not installed; {hint}"
         ) from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        check_sqlite_file(Path(url.database), "--storage")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: Path, what: str) -> None:
+    """An SQLite database file that is either not there yet (in an existing directory) or a real database."""
+    if not path.parent.is_dir():
+        raise InputError(f"{what}: directory {path.parent} does not exist; create it or give another path")
+    if path.is_dir():
+        raise InputError(f"{what}: {path} is a directory, not an SQLite file")
+    if path.exists():
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            state = "empty" if not header else "not an SQLite database"
+            raise InputError(
+                f"{what}: {path} is {state}; it holds no study (restore it, or start a new study elsewhere)"
+            )
 
 
 def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, attempts: int = 3):
@@ -131,13 +153,20 @@ def load_stored_study(study_dir: str, storage: str | None):
     path = Path(study_dir)
     if not (path / STUDY_FILE).is_file():
         raise InputError(f"--study-dir {path}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote")
-    stored = json.loads((path / STUDY_FILE).read_text())["args"]
+    stored = read_json(path / STUDY_FILE, "--study-dir")
+    stored = stored.get("args") if isinstance(stored, dict) else None
+    if not isinstance(stored, dict) or not isinstance(stored.get("study_name"), str):
+        raise InputError(
+            f"{path / STUDY_FILE} names no study; it was not written by optuna-hp-search, or it was edited"
+        )
     if storage is not None:
         check_storage(storage)
     source = storage or stored.get("storage")
     url = connect_url(path, source)
-    if storage is None and stored.get("storage") is None and not (path / DB_FILE).is_file():
-        raise InputError(f"--study-dir {path}: no {DB_FILE} there; the study's storage is gone")
+    if storage is None and stored.get("storage") is None:
+        if not (path / DB_FILE).is_file():
+            raise InputError(f"--study-dir {path}: no {DB_FILE} there; the study's storage is gone")
+        check_sqlite_file(path / DB_FILE, f"--study-dir {path}")
     try:
         return optuna.load_study(study_name=stored["study_name"], storage=url)
     except KeyError:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyperlax.errors import InputError
-from hyperlax.options import option, positive_int, with_defaults
+from hyperlax.options import check_values, int_in, option, with_defaults
 from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans, stored_args
@@ -39,13 +39,12 @@ REPORTED = (
 class ValidateArgs:
     study_dir: str | None = option("the directory optuna-hp-search wrote (holds study.json)", required=True)
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
-    num_seeds: int | None = option("fresh seeds", 5, type=positive_int)
+    num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
 
 
 def validate_best(args: ValidateArgs, console: Console) -> Path:
+    check_values(args)
     num_seeds = with_defaults(args).num_seeds
-    if num_seeds <= 0:
-        raise InputError(f"--num-seeds must be a positive integer, got {num_seeds}")
     study = load_stored_study(args.study_dir, args.storage)
     study_path = Path(args.study_dir)
     out_dir = study_path / "validation"

@@ -14,6 +14,7 @@ import os
 import socket
 import time
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import optuna
@@ -25,8 +26,9 @@ from hyperlax.pool import SlotPool, pool_width
 from hyperlax.progress import BatchProgress
 from hyperlax.pruning import make_pruner
 from hyperlax.results import SUMMARY_COLUMNS, is_complete, write_json_atomic, write_samples, write_text_atomic
-from hyperlax.run import make_runner, run_record, run_settings, stream
+from hyperlax.run import check_structures, exclusive, make_runner, run_record, run_settings, stream
 from hyperlax.runner import Runner, Sample
+from hyperlax.signals import Interrupted
 from hyperlax.space import Categorical
 from hyperlax.study._args import SearchArgs, resolve_args
 from hyperlax.study._ledger import (
@@ -229,14 +231,20 @@ def search(args: SearchArgs, console: Console) -> Path:
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     spec, runner = make_runner(recipe, args.env_config, settings)
+    check_structures(runner, recipe, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
+    # One writer per study directory, unless the study lives in a shared storage: its workers may share one.
+    with exclusive(study_dir) if args.storage is None else nullcontext():
+        return run_study(args, study_dir, recipe, continuing, runner, console)
+
+
+def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console) -> Path:
+    settings, spec = runner.settings, runner.spec
     record = study_record(recipe, spec, settings, args)
     sampler = make_sampler(args.sampler, args.seed, args.optuna_study_batch_size)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
     if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
         log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
     url = connect_url(study_dir, args.storage)
-    if args.storage is None:  # the SQLite file lives in the study directory
-        study_dir.mkdir(parents=True, exist_ok=True)
     pruner = make_pruner(args.pruner_settings(), settings.num_evaluations)
     study, storage = open_study(url, args, sampler, pruner, record, retry_stale)
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
@@ -253,7 +261,15 @@ def search(args: SearchArgs, console: Console) -> Path:
     )
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
-    worker.run()
+    try:
+        worker.run()
+    except Interrupted as exc:
+        told = sum(map(was_trained, study.get_trials(deepcopy=False)))
+        exc.kept = (
+            f"{told} finished trials are kept in the study, the trials in training were failed as interrupted "
+            f"and enqueued again; continue with --resume-from {study_dir}"
+        )
+        raise
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
     print_summary(console, study, args.n_trials, time.perf_counter() - start, rate)

@@ -1,0 +1,67 @@
+"""Ctrl-C (SIGINT) and SIGTERM stop a run cleanly, with what was kept said in one line.
+
+The CLI installs a handler for both: it records the signal and raises `Interrupted` (a KeyboardInterrupt,
+so every `except BaseException` cleanup path runs: trials in training are failed as interrupted and
+enqueued again). Inside `deferred()` (writing a result and telling it) the signal waits until the block
+ends, so a result is never written without being told. `check()` at safe points re-raises a signal that
+library code swallowed, so a run never carries on after one.
+"""
+
+import signal
+from contextlib import contextmanager
+
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal; `kept` says what is on disk (set by the command that was running)."""
+
+    def __init__(self, signum: int = signal.SIGINT, kept: str = ""):
+        super().__init__(signum)
+        self.signum, self.kept = signum, kept
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.signum, 130)
+
+    @property
+    def name(self) -> str:
+        return "interrupted" if self.signum == signal.SIGINT else "terminated"
+
+
+_received: int | None = None
+_deferring = 0
+
+
+def _handle(signum, frame) -> None:
+    global _received
+    _received = signum
+    if not _deferring:
+        raise Interrupted(signum)
+
+
+def install() -> None:
+    """Handle SIGINT and SIGTERM as described above (main thread only, as Python requires)."""
+    global _received
+    _received = None
+    for signum in EXIT_CODES:
+        signal.signal(signum, _handle)
+
+
+def check() -> None:
+    """Raise Interrupted if a signal arrived (and was swallowed, or deferred)."""
+    if _received is not None:
+        raise Interrupted(_received)
+
+
+@contextmanager
+def deferred():
+    """A block that a signal does not cut short; the signal is raised when it ends."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    if not _deferring:
+        check()
