@@ -71,7 +71,8 @@ def trained_env_steps(study_dir: Path) -> float:
 
 
 def max_compile_seconds(study_dir: Path) -> float:
-    """Compile seconds of the study's pool (every trial row carries the pool's running total)."""
+    """Compile seconds of the study's pool (every trial row carries the pool's running total); with the
+    programs in the compilation cache, this is loading them and compiling the small refill merge."""
     rows = [json.loads(f.read_text())[0] for f in study_dir.glob("pool_*/trial_*/metrics.json")]
     return max((r.get("compile_seconds") or 0.0 for r in rows), default=0.0)
 
@@ -102,6 +103,7 @@ def markdown(rows: list, args) -> str:
             r["pruner"],
             r["width"],
             f"{r['wall_seconds']:.1f}",
+            f"{r['compile_seconds']:.1f}",
             f"{r['env_steps']:,.0f}",
             r["states"],
             best,
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--validate-seeds", type=int, default=5, help="0: no fresh-seed retraining")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cold", action="store_true", help="no warm-up: every study compiles its programs")
+    parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--markdown", help="a Markdown file whose <!-- pruning --> section gets the table")
     args = parser.parse_args()
     rows = []
@@ -145,6 +148,8 @@ def main() -> None:
                 print(json.dumps(rows[-1]), flush=True)
     table = markdown(rows, args)
     print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
     if args.markdown:
         path = Path(args.markdown)
         text = path.read_text()

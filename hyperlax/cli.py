@@ -252,30 +252,27 @@ def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
 def main(argv=None) -> int:
     configure_xla()  # before anything starts JAX's backend
     signals.install()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return run(argv)
+    except InputError as exc:
+        print(f"hyperlax: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, at any point (while JAX starts up too)
+        stop = signals.as_interrupted(exc)
+        kept = stop.kept or "finished work is kept on disk; continue with --resume-from <dir>"
+        print(f"hyperlax: {stop.name}; {kept}", file=sys.stderr)
+        return stop.exit_code
+
+
+def run(argv: list) -> int:
     from rich.console import Console
 
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        argv = expand_spec(parser, argv)
-    except InputError as exc:
-        print(f"hyperlax: error: {exc}", file=sys.stderr)
-        return 2
-    namespace = parser.parse_args(argv)
+    namespace = parser.parse_args(expand_spec(parser, argv))
     command = namespace.command_spec
-    console = Console(stderr=False)
-    try:
-        setup(namespace)
-        command.handler(args_from_namespace(command.options[0], namespace), console)
-    except InputError as exc:
-        print(f"hyperlax: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "hyperlax: interrupted; finished batches are kept on disk, continue with --resume-from <dir>",
-            file=sys.stderr,
-        )
-        return 130
+    setup(namespace)
+    command.handler(args_from_namespace(command.options[0], namespace), Console(stderr=False))
     return 0
 
 

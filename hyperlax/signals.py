@@ -48,6 +48,11 @@ def install() -> None:
         signal.signal(signum, _handle)
 
 
+def as_interrupted(exc: KeyboardInterrupt) -> Interrupted:
+    """The Interrupted for a KeyboardInterrupt (native code may re-raise a plain one for our signal)."""
+    return exc if isinstance(exc, Interrupted) else Interrupted(_received or signal.SIGINT)
+
+
 def check() -> None:
     """Raise Interrupted if a signal arrived (and was swallowed, or deferred)."""
     if _received is not None:

@@ -102,7 +102,7 @@ class Heartbeats:
                     log.warning("heartbeat of trial id %d not recorded: %s", trial_id, exc)
 
 
-def retry(study, trial) -> None:
+def enqueue_retry(study, trial) -> None:
     """Optuna's retry: the trial's parameters enqueued again as a WAITING trial (system attr failed_trial)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -112,7 +112,7 @@ def retry(study, trial) -> None:
 def retry_stale(study, trial) -> None:
     """The storage's callback for a trial failed by fail_stale_trials."""
     log.warning("trial %d: its worker sent no heartbeat; failed, parameters enqueued again", trial.number)
-    retry(study, trial)
+    enqueue_retry(study, trial)
 
 
 def fail_untrained(
@@ -127,7 +127,7 @@ def fail_untrained(
     except FINISHED_ELSEWHERE:
         return False
     if retry and trial.params:
-        retry(study, trial_ids.storage.get_trial(trial_ids(trial.number)))
+        enqueue_retry(study, trial_ids.storage.get_trial(trial_ids(trial.number)))
     return True
 
 
