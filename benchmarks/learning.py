@@ -13,6 +13,7 @@ last evaluation, per seed.
 import argparse
 import json
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -137,6 +138,9 @@ def render(out: Path) -> None:
             f"{r['wall_seconds']:.0f} s (compile {r['compile_seconds']:.0f} s) | "
             f"[curve](curves/{path.stem}.html) | `{r['command']}` on {r['machine']} |"
         )
+    # Sections other benchmarks write between <!-- name --> and <!-- /name --> markers are kept.
+    previous = out.read_text() if out.exists() else ""
+    others = "".join(f"\n{m.group(0)}\n" for m in re.finditer(r"<!-- ([\w-]+) -->.*?<!-- /\1 -->", previous, re.S))
     out.write_text(
         """# Default configurations learn
 
@@ -151,6 +155,7 @@ upper bounds. Produced by `benchmarks/learning.py`; each row names its command a
         + "\n".join(rows)
         + "\n\n"
         + REFERENCES
+        + others
     )
 
 
