@@ -56,6 +56,20 @@ def file_digest(path: Path) -> dict:
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def claim_numbered_dir(parent: Path, prefix: str) -> Path:
+    """The next free `parent`/<prefix>_NNNN, created; mkdir is atomic, so processes sharing `parent` never
+    claim the same one."""
+    parent.mkdir(parents=True, exist_ok=True)
+    index = len(list(parent.glob(f"{prefix}_*")))
+    while True:
+        path = parent / f"{prefix}_{index:04d}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            index += 1
+
+
 def is_complete(batch_dir: Path) -> bool:
     """A directory is complete when `success.txt` lists its files and each is there, intact (same size and
     SHA-256). A truncated, deleted or edited file makes it incomplete, so a resume trains it again."""

@@ -3,8 +3,9 @@
 One concept per module, as in Optuna's own `optuna/study/`: `_args` (options and checks), `_storage`
 (URLs, opening a study, database errors), `_samplers` (samplers and pruners), `_params` (recipe
 distributions as suggestions), `_ledger` (budget, heartbeats, failing and retrying), `_worker` (ask ->
-runner -> tell: the only module that trains), `_reports` (records, JSON, CSV, tables), `_plots`, and
-`_validate` (validate-best). This module is their public surface.
+runner -> tell), `_selection` (what a study hands over), `_reevaluate` (the top trials on fresh seeds at
+the end), `_reports` (records, JSON, CSV, tables), `_plots`, and `_validate` (validate-best); only
+`_worker`, `_reevaluate` and `_validate` train. This module is their public surface.
 """
 
 from hyperlax.study._args import SearchArgs

@@ -58,6 +58,16 @@ class SearchArgs(RunArgs):
     heartbeat_interval: int | None = option(
         "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
     )
+    reevaluate_top: int | None = option(
+        "once the budget is spent, train the K best trials (several objectives: up to K of the Pareto front) "
+        "again on fresh seeds and select by those values; 0: no re-evaluation",
+        0,
+        type=int_in(0, 10_000),
+        metavar="K",
+    )
+    reevaluate_seeds: int | None = option(
+        "fresh seeds of each re-evaluated trial", 5, type=int_in(1, 1024), metavar="S"
+    )
 
 
 def check_objectives(names: list, directions: list) -> None:

@@ -15,6 +15,14 @@ from hyperlax.results import SUMMARY_COLUMNS, write_json_atomic, write_text_atom
 from hyperlax.study._ledger import was_trained
 from hyperlax.study._params import decode_params, json_keys_of
 from hyperlax.study._plots import write_plots
+from hyperlax.study._selection import (
+    BY_REEVALUATION,
+    objective_names_of,
+    reevaluated_records,
+    reevaluated_values,
+    reevaluation_of,
+    selection,
+)
 from hyperlax.study._storage import load_stored_study
 
 METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
@@ -34,14 +42,11 @@ class ExportArgs(QueryArgs):
     output: str | None = option("study-export: file to write", shown="standard output")
 
 
-def objective_names_of(study) -> list:
-    return study.metric_names or [f"objective_{i}" for i in range(len(study.directions))]
-
-
-def trial_record(trial, names: list, json_keys) -> dict:
-    """A trial as written to JSON: values by objective, params by dotted key (decoded), metrics, the rest."""
+def trial_record(trial, names: list, json_keys, reevaluated: dict | None = None) -> dict:
+    """A trial as written to JSON: values by objective, params by dotted key (decoded), metrics, the rest;
+    with its re-evaluation record, also the values and metrics it got on fresh seeds (`reevaluated_*`)."""
     attrs = trial.user_attrs
-    return {
+    record = {
         "number": trial.number,
         "state": trial.state.name,
         "values": dict(zip(names, trial.values, strict=True)) if trial.values else None,
@@ -49,6 +54,16 @@ def trial_record(trial, names: list, json_keys) -> dict:
         "metrics": {k: attrs[k] for k in METRIC_KEYS if k in attrs},
         **{k: v for k, v in attrs.items() if k not in METRIC_KEYS},
     }
+    if reevaluated is not None:
+        values = reevaluated_values(reevaluated, names)
+        record.update(
+            reevaluated_values=dict(zip(names, values, strict=True)) if values else None,
+            reevaluated_status=reevaluated["status"],
+            reevaluated_num_seeds=reevaluated["num_seeds"],
+            reevaluated_metrics=reevaluated["metrics"],
+            reevaluated_batch_dir=reevaluated["batch_dir"],
+        )
+    return record
 
 
 def best_text(study) -> str:
@@ -61,21 +76,46 @@ def best_text(study) -> str:
         return "no complete trial yet"
 
 
+def selection_text(study) -> str | None:
+    """What a re-evaluation selected, or None when the study has none."""
+    reevaluation = reevaluation_of(study)
+    selected, selected_by = selection(study)
+    if reevaluation is None or selected_by != BY_REEVALUATION:
+        return None
+    records, names = reevaluated_records(study), objective_names_of(study)
+    seeds = f"{reevaluation['num_seeds']} fresh seeds"
+    if len(names) > 1:
+        return f"re-evaluated on {seeds}: pareto front {', '.join(str(t.number) for t in selected)}"
+    [best], [value] = selected, reevaluated_values(records[selected[0].number], names)
+    return f"re-evaluated on {seeds}: trial {best.number}, {value:.5g} (study value {best.value:.5g})"
+
+
 def best_summary(study) -> dict:
-    """Single objective: the best trial. Several: every trial of the Pareto front."""
-    names, json_keys = objective_names_of(study), json_keys_of(study)
+    """Single objective: the best trial. Several: every trial of the Pareto front. After a re-evaluation,
+    chosen by re-evaluated values (`selected_by`), each with both its study and its re-evaluated values."""
+    names, json_keys, records = objective_names_of(study), json_keys_of(study), reevaluated_records(study)
+    selected, selected_by = selection(study)
     summary = {
         "study_name": study.study_name,
         "objective_names": names,
         "directions": [d.name.lower() for d in study.directions],
         "finished_trials": sum(map(was_trained, study.get_trials(deepcopy=False))),
+        "selected_by": selected_by,
     }
+    reevaluation = reevaluation_of(study)
+    if reevaluation is not None:
+        summary["reevaluation"] = {
+            **{k: reevaluation[k] for k in ("top", "num_seeds", "seed")},
+            "trials": sorted(records),
+        }
+    records_of = [trial_record(t, names, json_keys, records.get(t.number)) for t in selected]
     if len(study.directions) > 1:
-        return {**summary, "pareto_front": [trial_record(t, names, json_keys) for t in study.best_trials]}
-    try:
-        return {**summary, "best_trial": trial_record(study.best_trial, names, json_keys)}
-    except ValueError:  # no complete trial
-        return {**summary, "best_trial": None}
+        if selected_by == BY_REEVALUATION:
+            summary["study_pareto_front"] = sorted(t.number for t in study.best_trials)
+        return {**summary, "pareto_front": records_of}
+    if selected_by == BY_REEVALUATION:
+        summary["study_best_trial"] = study.best_trial.number
+    return {**summary, "best_trial": records_of[0] if records_of else None}
 
 
 def csv_cell(value):
@@ -88,18 +128,25 @@ def trials_csv(study) -> str:
     trials = study.get_trials(deepcopy=False)
     params = sorted({k for t in trials for k in t.params})
     attrs = sorted({k for t in trials for k in t.user_attrs})
+    records = reevaluated_records(study)
+    # After a re-evaluation: reevaluated_status, reevaluated_num_seeds and reevaluated_<metric> columns.
+    reevaluated = ["status", "num_seeds", *METRIC_KEYS] if records else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["number", *(f"values_{n}" for n in names), "datetime_start", "datetime_complete", "duration_seconds"]
-        + [*(f"params_{k}" for k in params), *(f"user_attrs_{k}" for k in attrs), "state"]
+        + [*(f"params_{k}" for k in params), *(f"user_attrs_{k}" for k in attrs)]
+        + [*(f"reevaluated_{k}" for k in reevaluated), "state"]
     )
     for t in trials:
         start, end = t.datetime_start, t.datetime_complete
         duration = (end - start).total_seconds() if start and end else None
         decoded = decode_params(t.params, json_keys)
+        record = records.get(t.number, {})
+        flat = {**record.get("metrics", {}), **{k: record.get(k) for k in ("status", "num_seeds")}}
         cells = [t.number, *(t.values or [None] * len(names)), start, end, duration]
-        cells += [*(decoded.get(k) for k in params), *(t.user_attrs.get(k) for k in attrs), t.state.name]
+        cells += [*(decoded.get(k) for k in params), *(t.user_attrs.get(k) for k in attrs)]
+        cells += [*(flat.get(k) for k in reevaluated), t.state.name]
         writer.writerow([csv_cell(v) for v in cells])
     return out.getvalue()
 
@@ -133,6 +180,9 @@ def print_summary(console: Console, study, n_trials: int, wall_seconds: float, e
         ("wall time", f"{wall_seconds:.1f}s"),
         ("env-steps/s (this worker)", f"{env_steps_per_second:,.0f}" if env_steps_per_second else "-"),
     ]
+    selected = selection_text(study)
+    if selected is not None:
+        rows.insert(1, ("selected", selected))
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -148,6 +198,9 @@ def study_status(args: QueryArgs, console: Console) -> None:
         table.add_row(key.replace("_", " "), str(counts[key]))
     console.print(table)
     console.print(best_text(study))
+    selected = selection_text(study)
+    if selected is not None:
+        console.print(f"selected: {selected}")
 
 
 def study_best(args: QueryArgs) -> str:
@@ -158,6 +211,7 @@ def study_export(args: ExportArgs) -> str:
     study = load_stored_study(args.study_dir, args.storage)
     if (args.format or "csv") == "csv":
         return trials_csv(study)
-    names, json_keys = objective_names_of(study), json_keys_of(study)
-    records = [trial_record(t, names, json_keys) for t in study.get_trials(deepcopy=False)]
+    names, json_keys, reevaluated = objective_names_of(study), json_keys_of(study), reevaluated_records(study)
+    trials = study.get_trials(deepcopy=False)
+    records = [trial_record(t, names, json_keys, reevaluated.get(t.number)) for t in trials]
     return json.dumps(records, indent=2, default=str)

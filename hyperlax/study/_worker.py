@@ -25,7 +25,14 @@ from hyperlax.outcomes import Reason, Status
 from hyperlax.pool import SlotPool, pool_width
 from hyperlax.progress import BatchProgress
 from hyperlax.pruning import make_pruner
-from hyperlax.results import SUMMARY_COLUMNS, is_complete, write_json_atomic, write_samples, write_text_atomic
+from hyperlax.results import (
+    SUMMARY_COLUMNS,
+    claim_numbered_dir,
+    is_complete,
+    write_json_atomic,
+    write_samples,
+    write_text_atomic,
+)
 from hyperlax.run import check_structures, exclusive, make_runner, run_record, run_settings, stream
 from hyperlax.runner import Runner, Sample
 from hyperlax.signals import Interrupted
@@ -42,24 +49,13 @@ from hyperlax.study._ledger import (
     was_trained,
 )
 from hyperlax.study._params import json_encoded_keys, suggest_values
+from hyperlax.study._reevaluate import reevaluate
 from hyperlax.study._reports import best_text, print_summary, write_outputs
 from hyperlax.study._samplers import make_sampler
 from hyperlax.study._storage import STUDY_FILE, connect_url, mask_url, open_study
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_pool_dir(study_dir: Path) -> Path:
-    """The next free pool_NNNN; mkdir is atomic, so workers sharing the directory never share one."""
-    index = len(list(study_dir.glob("pool_*")))
-    while True:
-        path = study_dir / f"pool_{index:04d}"
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            index += 1
 
 
 def trial_dir_name(number: int) -> str:
@@ -115,7 +111,7 @@ class Search:
     def stream(self) -> int:
         """Train trials through one pool until nothing more can be asked; how many ended."""
         pool = SlotPool(self.runner, self.width, self.capacity)
-        pool_dir = claim_pool_dir(self.study_dir)
+        pool_dir = claim_numbered_dir(self.study_dir, "pool")  # workers sharing the directory never share one
         single = len(self.args.objective_names) == 1
         try:
             ended = stream(pool, self.next_samples, lambda *result: self.tell(pool_dir, *result),
@@ -270,6 +266,7 @@ def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runne
             f"and enqueued again; continue with --resume-from {study_dir}"
         )
         raise
+    reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
     print_summary(console, study, args.n_trials, time.perf_counter() - start, rate)
