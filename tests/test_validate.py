@@ -3,23 +3,67 @@ import json
 import optuna
 import pytest
 
+from hyperlax import metrics
 from hyperlax.cli import main
+from hyperlax.intervals import probability_of_improvement
+from hyperlax.recipes import load_recipe
+from hyperlax.study._validate import DEFAULT_ID
+from tests.conftest import TINY_PPO
 from tests.test_search import SEARCH, study_dir_of
 
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
-def test_validate_best_retrains_the_best_trial_on_fresh_seeds(tmp_path, capsys):
+
+def test_validate_best_trains_the_best_trial_and_the_default_on_fresh_seeds_with_intervals(tmp_path, capsys):
     assert main([*SEARCH, "--study-name", "v", "--n-trials", "2", "--output-root", str(tmp_path)]) == 0
     study_dir = study_dir_of(tmp_path)
+    capsys.readouterr()
     assert main(["validate-best", "--study-dir", str(study_dir), "--num-seeds", "3"]) == 0
-    [report] = json.loads((study_dir / "validation" / "validation.json").read_text())
+    out = capsys.readouterr().out
+    report = json.loads((study_dir / "validation" / "validation.json").read_text())
     study = optuna.load_study(study_name="v", storage=f"sqlite:///{study_dir / 'optuna_study.db'}")
     best = study.best_trial
-    assert report["trial"] == best.number
-    assert report["search_values"] == {"final_performance": best.value}
-    assert report["validation_status"] == "ok" and len(report["validation"]["per_seed_final_returns"]) == 3
+    [trial] = report
+    assert trial["selected_by"] == "study_value" and trial["validation_num_seeds"] == 3
+    assert trial["trial"] == best.number and trial["search_values"] == {"final_performance": best.value}
+    assert trial["validation_status"] == "ok" and len(trial["validation"]["per_seed_final_returns"]) == 3
     searched = json.loads((study_dir / best.user_attrs["batch_dir"] / "hparams.json").read_text())
-    assert {h["sample_id"]: h["values"] for h in searched}[best.number] == report["params"]
-    capsys.readouterr()
+    assert {h["sample_id"]: h["values"] for h in searched}[best.number] == trial["params"]
+    baseline, recipe = trial["baseline"], load_recipe(TINY_PPO)
+    assert baseline["configuration"] == "recipe default" and baseline["validation_status"] == "ok"
+    assert baseline["params"] == {k: recipe.defaults()[k] for k in recipe.distributions}
+    for entry in (trial, baseline):
+        per_seed, iqm = entry["validation"]["per_seed_final_returns"], entry["iqm_final_return"]
+        assert len(per_seed) == 3 and iqm["estimate"] == pytest.approx(metrics.iqm(per_seed))
+        assert iqm["ci_low"] <= iqm["estimate"] <= iqm["ci_high"]
+    improvement = trial["probability_of_improvement"]
+    per_seed = [e["validation"]["per_seed_final_returns"] for e in (trial, baseline)]
+    assert improvement["estimate"] == pytest.approx(probability_of_improvement(*per_seed))
+    assert 0.0 <= improvement["ci_low"] <= improvement["estimate"] <= improvement["ci_high"] <= 1.0
+    batches = (study_dir / "validation" / "samples").glob("*/hparams.json")
+    assert {h["sample_id"] for b in batches for h in json.loads(b.read_text())} == {best.number, DEFAULT_ID}
+    page = (study_dir / "validation" / "curves.html").read_text()
+    assert "recipe default" in page and f"trial {best.number}" in page and 'src="plotly.min.js"' in page
+    assert (study_dir / "validation" / "plotly.min.js").is_file()
+    assert "fresh-seed validation, 3 seeds" in out
     assert main(["validate-best", "--study-dir", str(study_dir)]) == 2  # never overwrites a validation
     assert "already holds a validation" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:The number of trials is too small")  # one trial: no importances
+def test_validate_best_says_so_when_the_chosen_configuration_is_the_default(tmp_path, capsys):
+    study_dir = study_dir_of(tmp_path)
+    study_dir.mkdir(parents=True)
+    storage = f"sqlite:///{study_dir / 'optuna_study.db'}"
+    defaults = load_recipe(TINY_PPO).defaults()
+    layers = "algorithm.network.actor_network.pre_torso.layer_sizes"
+    params = {k: defaults[k] for k in ("algorithm.hyperparam.actor_lr", "algorithm.hyperparam.gamma")}
+    optuna.create_study(study_name="d", storage=storage, direction="maximize").enqueue_trial(
+        {**params, layers: json.dumps(defaults[layers])}
+    )
+    assert main([*SEARCH, "--study-name", "d", "--n-trials", "1", "--output-root", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["validate-best", "--study-dir", str(study_dir), "--num-seeds", "2"]) == 0
+    [trial] = json.loads((study_dir / "validation" / "validation.json").read_text())
+    assert trial["same_as_default"] is True
+    assert f"trial {trial['trial']} is the recipe's default configuration" in capsys.readouterr().out

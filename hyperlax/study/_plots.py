@@ -1,12 +1,15 @@
-"""Optuna's plots of a study, one plotly HTML page each (one figure per objective), sharing one plotly.min.js."""
+"""Plotly pages of a study, sharing one plotly.min.js per directory: Optuna's plots (one page each, one figure
+per objective), and validate-best's learning curves with interval bands."""
 
 import html
 import logging
 import warnings
 from pathlib import Path
 
+import numpy as np
 import optuna
 
+from hyperlax.intervals import iqm_interval
 from hyperlax.results import write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,22 @@ def figure_makers(study) -> dict:
     return pages
 
 
-def write_plots(study, plots_dir: Path) -> list:
+def write_page(path: Path, title: str, body: str) -> None:
+    """An HTML page of plotly figures (`body`: their divs) that loads plotly.min.js from its own directory,
+    written there once for every page beside it."""
     import plotly.offline
 
-    plots_dir.mkdir(exist_ok=True)
-    if not (plots_dir / "plotly.min.js").is_file():
-        write_text_atomic(plots_dir / "plotly.min.js", plotly.offline.get_plotlyjs())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not (path.parent / "plotly.min.js").is_file():
+        write_text_atomic(path.parent / "plotly.min.js", plotly.offline.get_plotlyjs())
+    write_text_atomic(
+        path,
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'<script src="plotly.min.js"></script></head>\n<body>\n{body}\n</body></html>\n',
+    )
+
+
+def write_plots(study, plots_dir: Path) -> list:
     written = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -63,11 +76,33 @@ def write_plots(study, plots_dir: Path) -> list:
                 log.warning("%s.html: %s", name, exc)
                 body = f"<p>{html.escape(name)}: not available for this study ({html.escape(str(exc))})</p>"
             path = plots_dir / f"{name}.html"
-            title = f"{html.escape(study.study_name)}: {name}"
-            write_text_atomic(
-                path,
-                f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title>'
-                f'<script src="plotly.min.js"></script></head>\n<body>\n{body}\n</body></html>\n',
-            )
+            write_page(path, f"{study.study_name}: {name}", body)
             written.append(path)
     return written
+
+
+def iqm_curve(per_seed: np.ndarray) -> tuple:
+    """IQM over seeds at each evaluation and its 95% bootstrap band (None where a seed has no value)."""
+    points = [iqm_interval(column) if np.isfinite(column).all() else None for column in per_seed.T]
+    return tuple([None if p is None else getattr(p, k) for p in points] for k in ("estimate", "low", "high"))
+
+
+def curves_figure(curves: dict, title: str):
+    """Learning curves: for each label, (eval steps, per-seed curves [seeds, evaluations]) -> the IQM over
+    seeds as a line in a band of its 95% bootstrap interval, as rliable draws sample-efficiency curves."""
+    import plotly.graph_objects as go
+    from plotly.colors import DEFAULT_PLOTLY_COLORS
+
+    figure = go.Figure()
+    for i, (label, (steps, per_seed)) in enumerate(curves.items()):
+        color = DEFAULT_PLOTLY_COLORS[i % len(DEFAULT_PLOTLY_COLORS)]
+        estimate, low, high = iqm_curve(per_seed)
+        steps = [int(t) for t in steps]
+        band = dict(mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip", legendgroup=label)
+        figure.add_trace(go.Scatter(x=steps, y=high, **band))
+        fill = color.replace("rgb", "rgba").replace(")", ", 0.2)")
+        figure.add_trace(go.Scatter(x=steps, y=low, fill="tonexty", fillcolor=fill, **band))
+        figure.add_trace(go.Scatter(x=steps, y=estimate, mode="lines+markers", name=label, line=dict(color=color),
+                                    legendgroup=label))  # fmt: skip
+    figure.update_layout(title=title, xaxis_title="env steps", yaxis_title="eval return (IQM over seeds, 95% CI)")
+    return figure

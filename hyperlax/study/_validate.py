@@ -1,28 +1,38 @@
-"""validate-best: retrain a study's best configuration (or its Pareto front) on fresh seeds.
+"""validate-best: retrain a study's chosen configuration (or its Pareto front) beside the recipe's default on
+fresh seeds, and say how much better it is, with intervals.
 
-A search picks the configuration that looked best on its own seeds; some of that is luck. Retraining it
-with seeds no trial used says how much of its score holds.
+A search picks the configuration that looked best on its own seeds; some of that is luck. The chosen
+trials (by re-evaluated values when the study re-evaluated its top trials, else by the study's) and the
+recipe's default configuration train in one run on seeds no trial and no re-evaluation used. Each gets
+the IQM of its per-seed final returns with a 95% bootstrap interval, and each trial the probability that
+one of its seeds beats one of the default's (the rliable protocol, `hyperlax.intervals`).
 """
 
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from hyperlax.errors import InputError
+from hyperlax.intervals import CONFIDENCE, RESAMPLES, improvement_interval, iqm_interval
 from hyperlax.options import check_values, int_in, option, with_defaults
 from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans, stored_args
 from hyperlax.runner import RunSettings, Sample
 from hyperlax.study._params import decode_params, json_keys_of
-from hyperlax.study._reports import objective_names_of
+from hyperlax.study._plots import curves_figure, write_page
+from hyperlax.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
 from hyperlax.study._storage import STUDY_FILE, load_stored_study
 
-# Added to the study's --seed: every training key of the validation differs from the study's.
+# Added to the study's --seed: every training key of the validation differs from the study's (and from a
+# re-evaluation's, which adds 2_000_003).
 FRESH_SEED_OFFSET = 1_000_003
+# The sample id of the recipe's default configuration (keys: seed, this id, seed index); no trial has it.
+DEFAULT_ID = 2**31 - 1
 REPORTED = (
     "final_performance",
     "peak_performance",
@@ -51,59 +61,127 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
     if (out_dir / "validation.json").exists():
         raise InputError(f"{out_dir} already holds a validation; move it away to validate again")
     stored = stored_args(study_path / STUDY_FILE)
-    best = study.best_trials
-    if not best:
+    chosen, selected_by = selection(study)
+    if not chosen:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
     recipe = load_recipe(stored["algo_and_network_config"])
     defaults, json_keys = recipe.defaults(), json_keys_of(study)
     samples = [
         Sample(t.number, values, {**defaults, **values})
-        for t in best
+        for t in chosen
         for values in [decode_params(t.params, json_keys)]
     ]
+    baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults)
     settings = RunSettings(
         total_timesteps=stored["total_timesteps"],
         num_evaluations=stored["num_evaluations"],
         num_seeds=num_seeds,
         eval_episodes=stored["eval_episodes"],
         seed=stored["seed"] + FRESH_SEED_OFFSET,
-        hparam_batch_size=len(samples),
+        hparam_batch_size=len(samples) + 1,
+        seed_aggregate=stored.get("seed_aggregate") or "mean",
     )
     _, runner = make_runner(recipe, stored["env_config"], settings)
     console.print(
-        f"validating {len(samples)} trial(s) of study '{study.study_name}' on {num_seeds} fresh seeds -> {out_dir}"
+        f"validating {len(samples)} trial(s) of study '{study.study_name}' and the recipe's default "
+        f"configuration on {num_seeds} fresh seeds -> {out_dir}"
     )
     start = time.perf_counter()
-    run_plans(runner, runner.plan(samples), out_dir / "samples", console, "batches")
+    run_plans(runner, runner.plan([*samples, baseline]), out_dir / "samples", console, "batches")
     rows = {row["sample_id"]: row for row in collect_rows(out_dir / "samples")}
-    names = objective_names_of(study)
-    report = [
-        {
-            "trial": t.number,
-            "params": sample.values,
-            "search_values": dict(zip(names, t.values, strict=True)),
-            "search_num_seeds": stored["num_seeds"],
-            "validation_num_seeds": num_seeds,
-            "validation_status": rows[t.number]["status"],
-            "validation": {k: rows[t.number].get(k) for k in REPORTED},
-        }
-        for sample, t in zip(samples, best, strict=True)
-    ]
+    # One entry per validated trial, as before the baseline existed; each carries the baseline it is compared to.
+    shared = {
+        "selected_by": selected_by,
+        "search_num_seeds": stored["num_seeds"],
+        "validation_num_seeds": num_seeds,
+        "validation_seed": settings.seed,
+        "intervals": f"{CONFIDENCE:.0%} percentile bootstrap over seeds, {RESAMPLES} resamples",
+        "baseline": {"configuration": "recipe default", "params": baseline.values, **scores(rows[DEFAULT_ID])},
+    }
+    report = [{**entry, **shared} for entry in trial_reports(study, chosen, samples, rows, defaults)]
     write_json_atomic(out_dir / "validation.json", report)
-    print_report(console, report, names, time.perf_counter() - start)
-    console.print(f"validation: {out_dir / 'validation.json'}")
+    write_curves(out_dir, study.study_name, chosen)
+    print_report(console, report, objective_names_of(study), time.perf_counter() - start)
+    console.print(f"validation: {out_dir / 'validation.json'}, learning curves: {out_dir / 'curves.html'}")
     return out_dir
 
 
+def scores(row: dict) -> dict:
+    """A configuration's validation: status, the reported metrics and the IQM of its per-seed final returns."""
+    per_seed = row.get("per_seed_final_returns")
+    return {
+        "validation_status": row["status"],
+        "validation": {k: row.get(k) for k in REPORTED},
+        "iqm_final_return": iqm_interval(per_seed).as_dict() if per_seed else None,
+    }
+
+
+def trial_reports(study, chosen: list, samples: list, rows: dict, defaults: dict) -> list:
+    """Each chosen trial: its params (and whether they are the defaults), study and re-evaluated values, its
+    validation and the probability that it beats the default on a fresh seed."""
+    names, records = objective_names_of(study), reevaluated_records(study)
+    baseline_seeds = rows[DEFAULT_ID].get("per_seed_final_returns")
+    reports = []
+    for t, sample in zip(chosen, samples, strict=True):
+        row, record = rows[t.number], records.get(t.number)
+        per_seed = row.get("per_seed_final_returns")
+        improvement = improvement_interval(per_seed, baseline_seeds) if per_seed and baseline_seeds else None
+        reevaluated = record and reevaluated_values(record, names)
+        reports.append(
+            {
+                "trial": t.number,
+                "params": sample.values,
+                "same_as_default": all(defaults.get(k) == v for k, v in sample.values.items()),
+                "search_values": dict(zip(names, t.values, strict=True)),
+                **({"reevaluated_values": dict(zip(names, reevaluated, strict=True))} if reevaluated else {}),
+                **scores(row),
+                "probability_of_improvement": improvement.as_dict() if improvement else None,
+            }
+        )
+    return reports
+
+
+def write_curves(out_dir: Path, study_name: str, chosen: list) -> None:
+    """curves.html: each configuration's IQM learning curve over the fresh seeds, in its 95% band."""
+    curves = {}
+    for curves_file in sorted((out_dir / "samples").glob("*/curves.npz")):
+        data = np.load(curves_file)
+        for sample_id, returns in zip(data["sample_ids"], data["returns"], strict=True):
+            label = "recipe default" if sample_id == DEFAULT_ID else f"trial {sample_id}"
+            curves[int(sample_id)] = (label, (data["eval_steps"], returns.mean(axis=-1)))
+    order = [t.number for t in chosen] + [DEFAULT_ID]
+    figure = curves_figure(dict(curves[i] for i in order), f"{study_name}: validation on fresh seeds")
+    write_page(
+        out_dir / "curves.html", f"{study_name}: validation", figure.to_html(full_html=False, include_plotlyjs=False)
+    )
+
+
+def interval_text(interval: dict | None, digits: str = ".4g") -> str:
+    if interval is None:
+        return "-"
+    if interval["ci_low"] is None:
+        return f"{interval['estimate']:{digits}} (one seed)"
+    return f"{interval['estimate']:{digits}} [{interval['ci_low']:{digits}}, {interval['ci_high']:{digits}}]"
+
+
 def print_report(console: Console, report: list, names: list, seconds: float) -> None:
-    table = Table(title=f"fresh-seed validation ({seconds:.0f}s)")
-    columns = ("trial", *(f"search {n}" for n in names), "validation final_performance", "± std over seeds", "status")
+    table = Table(title=f"fresh-seed validation, {report[0]['validation_num_seeds']} seeds ({seconds:.0f}s)")
+    reevaluated = any("reevaluated_values" in r for r in report)
+    columns = ["configuration", *(f"search {n}" for n in names)] + [f"re-evaluated {n}" for n in names] * reevaluated
+    columns += ["IQM final return [95% CI]", "P(better than default) [95% CI]", "status"]
     for column in columns:
         table.add_column(column, justify="right")
     for r in report:
-        v = r["validation"]
-        final = "" if v["final_performance"] is None else f"{v['final_performance']:.4g}"
-        spread = "" if v["final_std_across_seeds"] is None else f"{v['final_std_across_seeds']:.3g}"
-        searched = (f"{x:.4g}" for x in r["search_values"].values())
-        table.add_row(str(r["trial"]), *searched, final, spread, r["validation_status"])
+        cells = [f"trial {r['trial']}", *(f"{x:.4g}" for x in r["search_values"].values())]
+        if reevaluated:
+            values = r.get("reevaluated_values")
+            cells += [f"{values[n]:.4g}" if values else "-" for n in names]
+        cells += [interval_text(r["iqm_final_return"]), interval_text(r["probability_of_improvement"], ".2f")]
+        table.add_row(*cells, r["validation_status"])
+    base = report[0]["baseline"]
+    blank = [""] * (len(names) * (1 + reevaluated))
+    table.add_row("recipe default", *blank, interval_text(base["iqm_final_return"]), "", base["validation_status"])
     console.print(table)
+    for r in report:
+        if r["same_as_default"]:
+            console.print(f"trial {r['trial']} is the recipe's default configuration: no parameter differs")
