@@ -37,6 +37,15 @@ def check_positive(name: str, value) -> None:
 LOCK_FILE = "hyperlax.lock"
 
 
+def check_width(program_width: int | None, batch_size: int, batch_flag: str) -> None:
+    """A program wider than its batch would only train padding."""
+    if program_width is not None and program_width > batch_size:
+        raise InputError(
+            f"--program-width {program_width} exceeds {batch_flag} {batch_size}: the extra slots would only train "
+            f"padding; give a width of at most {batch_size}"
+        )
+
+
 def check_output_root(output_root) -> None:
     """--output-root is a directory that exists and is writable, or one that can be created."""
     if not str(output_root).strip():
@@ -101,10 +110,18 @@ def stored_args(stored_path: Path) -> dict:
     return stored["args"]
 
 
-def merge_stored(given: dict, stored_path: Path, fixed: tuple, as_stored: Callable = lambda key, value: value) -> dict:
+def merge_stored(
+    given: dict, stored_path: Path, fixed: tuple, required: tuple = (), as_stored: Callable = lambda key, value: value
+) -> dict:
     """The stored arguments updated with the given ones; a given one in `fixed` (it decides the results)
-    must equal its stored value (`as_stored` turns a given value into its stored form, e.g. a masked URL)."""
+    must equal its stored value (`as_stored` turns a given value into its stored form, e.g. a masked URL).
+    Every key in `required` must have been stored: without it the stored run cannot be told apart."""
     stored = stored_args(stored_path)
+    missing = [key for key in required if key not in stored]
+    if missing:
+        raise InputError(
+            f"{stored_path} lacks {', '.join(missing)}; it was truncated or edited (restore it, or start anew)"
+        )
     for key in fixed:
         if key not in given:
             continue

@@ -23,6 +23,7 @@ from hyperlax.results import collect_rows, is_complete, write_json_atomic, write
 from hyperlax.run import (
     check_output_root,
     check_structures,
+    check_width,
     exclusive,
     given_values,
     make_runner,
@@ -34,10 +35,12 @@ from hyperlax.run import (
     stream,
 )
 from hyperlax.runner import Sample
-from hyperlax.signals import Interrupted
+from hyperlax.signals import as_interrupted
 from hyperlax.space import SAMPLING_METHODS, sample
 
 SWEEP_FILE = "sweep.json"
+# What every sweep.json holds (options added later may be missing from older ones: they take their defaults).
+STORED_REQUIRED = ("algo_and_network_config", "env_config", "num_samples", "sampling_method", "seed", "num_seeds")
 
 
 @dataclass
@@ -74,12 +77,13 @@ def resolve_args(args: SweepArgs) -> tuple[SweepArgs, Path | None]:
                 f"--resume-from {sweep_dir}: no {SWEEP_FILE} there; give the directory a sweep wrote "
                 f"(it holds {SWEEP_FILE} and samples/)"
             )
-        merged = merge_stored(given, stored_path, fixed_options(SweepArgs))
+        merged = merge_stored(given, stored_path, fixed_options(SweepArgs), STORED_REQUIRED)
     else:
         merged = {**defaults_of(SweepArgs), **given}
     resolved = SweepArgs(**{k: merged.get(k) for k in SweepArgs.__dataclass_fields__})
     check_values(resolved)
     check_output_root(resolved.output_root)
+    check_width(resolved.program_width, resolved.hparam_batch_size, "--hparam-batch-size")
     if resolved.sampling_method not in SAMPLING_METHODS:
         raise InputError(f"unknown sampling method '{resolved.sampling_method}'; valid: {', '.join(SAMPLING_METHODS)}")
     return resolved, (Path(args.resume_from) if args.resume_from else None)
@@ -118,12 +122,13 @@ def sweep(args: SweepArgs, console: Console) -> Path:
             write_json_atomic(sweep_dir / SWEEP_FILE, run_record(args, settings, recipe, spec))
         try:
             run_sweep(args, recipe.name, runner, samples, plans, sweep_dir, console)
-        except Interrupted as exc:
+        except KeyboardInterrupt as exc:
+            stop = as_interrupted(exc)
             done = sum(is_complete(d) for d in (sweep_dir / "samples").glob("*"))
-            exc.kept = (
-                f"{done} finished directories kept in {sweep_dir}/samples; continue with --resume-from {sweep_dir}"
+            stop.kept = (
+                f"{done} finished directories kept in {sweep_dir / 'samples'}; continue with --resume-from {sweep_dir}"
             )
-            raise
+            raise stop from None
     return sweep_dir
 
 

@@ -9,7 +9,15 @@ from hyperlax.metrics import OBJECTIVES
 from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, int_in, option
 from hyperlax.pruning import check_pruner
 from hyperlax.recipes import load_recipe
-from hyperlax.run import check_output_root, given_values, merge_stored, recipe_evaluations, run_dir, stored_args
+from hyperlax.run import (
+    check_output_root,
+    check_width,
+    given_values,
+    merge_stored,
+    recipe_evaluations,
+    run_dir,
+    stored_args,
+)
 from hyperlax.study._samplers import SAMPLERS
 from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_sqlite_file, check_storage, mask_url
 
@@ -110,7 +118,8 @@ def merge_with_study(given: dict, study_dir: Path) -> dict:
     def as_stored(key, value):
         return mask_url(value) if key == "storage" else value
 
-    return merge_stored(given, study_dir / STUDY_FILE, fixed_options(SearchArgs), as_stored)
+    required = ("algo_and_network_config", "env_config", "study_name", "objective_names", "seed", "num_seeds")
+    return merge_stored(given, study_dir / STUDY_FILE, fixed_options(SearchArgs), required, as_stored)
 
 
 def given_search_values(args: SearchArgs) -> dict:
@@ -183,5 +192,6 @@ def continuing_dir(study_dir: Path) -> bool:
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_objectives(args.objective_names, args.objective_directions)
     check_values(args)
+    check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
     check_pruner(args.pruner_settings(), args.objective_names, num_evaluations)

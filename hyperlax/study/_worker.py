@@ -35,7 +35,7 @@ from hyperlax.results import (
 )
 from hyperlax.run import check_structures, exclusive, make_runner, run_record, run_settings, stream
 from hyperlax.runner import Runner, Sample
-from hyperlax.signals import Interrupted
+from hyperlax.signals import as_interrupted
 from hyperlax.space import Categorical
 from hyperlax.study._args import SearchArgs, resolve_args
 from hyperlax.study._ledger import (
@@ -259,13 +259,14 @@ def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runne
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
     try:
         worker.run()
-    except Interrupted as exc:
+    except KeyboardInterrupt as exc:
+        stop = as_interrupted(exc)
         told = sum(map(was_trained, study.get_trials(deepcopy=False)))
-        exc.kept = (
+        stop.kept = (
             f"{told} finished trials are kept in the study, the trials in training were failed as interrupted "
             f"and enqueued again; continue with --resume-from {study_dir}"
         )
-        raise
+        raise stop from None
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
