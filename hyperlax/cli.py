@@ -16,7 +16,7 @@ from hyperlax import configure_xla, signals
 from hyperlax.errors import InputError
 from hyperlax.options import CliArgs, SpecArgs, add_options, args_from_namespace, option, with_defaults
 
-SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search")
+SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -51,6 +51,12 @@ def run_search(args, console) -> None:
     from hyperlax.study import search
 
     search(args, console)
+
+
+def run_pbt(args, console) -> None:
+    from hyperlax.pbt import pbt_search
+
+    pbt_search(args, console)
 
 
 def run_validate(args, console) -> None:
@@ -118,6 +124,7 @@ def run_show_recipe(args, console) -> None:
 
 def commands() -> list:
     # The command modules import JAX and Optuna; only their option dataclasses are needed to parse.
+    from hyperlax.pbt import PBTArgs
     from hyperlax.study import ExportArgs, QueryArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
@@ -128,6 +135,8 @@ def commands() -> list:
                 (SearchArgs, CliArgs, SpecArgs), run_search,
                 "An Optuna study whose trials are trained in vectorized super-batches. Unless --total-timesteps "
                 "is given, each trial trains the recipe's total_timesteps, at most 50000."),
+        Command("pbt-search", "population-based training: members exploit and explore inside the compiled programs",
+                (PBTArgs, CliArgs, SpecArgs), run_pbt),
         Command("study-status", "trial counts by state and the best value of a study", (QueryArgs,), run_study_status),
         Command("study-best", "the best trial (or Pareto front) of a study, as JSON", (QueryArgs,), run_study_best),
         Command("study-export", "all trials of a study as CSV or JSON", (ExportArgs,), run_study_export),

@@ -37,6 +37,22 @@ def int_in(low: int, high: int):
     return parse
 
 
+def float_in(low: float, high: float):
+    """An argparse type: a number from `low` to `high`."""
+
+    def parse(text) -> float:
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number from {low} to {high}, got '{text}'") from None
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"must be a number from {low} to {high}, got {value}")
+        return value
+
+    parse.bounds = (low, high)
+    return parse
+
+
 positive_int = int_in(1, 10**9)
 nonnegative_int = int_in(0, 10**9)
 
@@ -105,8 +121,10 @@ def check_values(args) -> None:
         value, parse = getattr(args, f.name), f.metadata.get("type")
         if value is None or not hasattr(parse, "bounds"):
             continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(f"{flag_name(f.name)}: expected an integer, got {value!r}")
+        kind = (int, float) if isinstance(parse.bounds[0], float) else int
+        if isinstance(value, bool) or not isinstance(value, kind):
+            what = "an integer" if kind is int else "a number"
+            raise InputError(f"{flag_name(f.name)}: expected {what}, got {value!r}")
         try:
             parse(value)
         except argparse.ArgumentTypeError as exc:
@@ -210,7 +228,7 @@ class RunArgs:
     program_width: int | None = option(
         "configurations per compiled program: a fixed width keeps every configuration's results bitwise equal "
         "wherever it runs; wider programs use a GPU better",
-        type=positive_int,
+        type=int_in(1, 65_536),
         shown="2 on CPU, the runner batch size on GPU",
     )
     pruner: str | None = option(

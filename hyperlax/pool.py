@@ -60,6 +60,20 @@ def keep_rows(mask, new, old):
     return jax.tree.map(lambda n, o: jnp.where(mask.reshape(mask.shape + (1,) * (n.ndim - 1)), n, o), new, old)
 
 
+# The state fields an exploit step leaves alone: each member keeps its own random streams.
+KEY_FIELDS = ("key", "eval_key")
+
+
+@jax.jit
+def take_row(state, i):
+    return jax.tree.map(lambda x: x[i], state)
+
+
+@jax.jit
+def put_row(state, i, row):
+    return jax.tree.map(lambda x, v: x.at[i].set(v), state, row)
+
+
 class Program:
     """One compiled program of `width` slots of one structure."""
 
@@ -103,6 +117,23 @@ class Program:
             mask = np.array([i in self.fresh for i in range(self.width)])
             self.state = keep_rows(mask, fresh, self.state)
         self.fresh.clear()
+
+    def row(self, i: int):
+        """Slot i's training state (every seed), e.g. to copy into another slot."""
+        if self.fresh:
+            self.initialise_fresh()
+        return take_row(self.state, i)
+
+    def adopt(self, i: int, row) -> None:
+        """Slot i continues from another slot's training state (parameters, optimizer, normalizer, buffer, env
+        states, counters), keeping its own PRNG keys (population-based training's exploit)."""
+        own = take_row(self.state, i)
+        self.state = put_row(self.state, i, row.replace(**{name: getattr(own, name) for name in KEY_FIELDS}))
+
+    def set_config(self, i: int, config) -> None:
+        """Slot i trains with other traced values from the next segment on; its state stays (PBT's explore)."""
+        self.configs[i] = config
+        self.hp = stack_configs(self.configs)
 
     def dispatch(self):
         """Start one segment of this program; the result is read by `collect`."""
