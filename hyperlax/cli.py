@@ -60,6 +60,14 @@ def run_pbt(args, console) -> None:
 
 
 def run_validate(args, console) -> None:
+    from hyperlax.pbt_validate import is_pbt_dir, validate_pbt
+
+    if is_pbt_dir(args.study_dir):  # a pbt-search directory: replay the winning schedule
+        from hyperlax.options import check_values, with_defaults
+
+        check_values(args)
+        validate_pbt(args.study_dir, with_defaults(args).num_seeds, console)
+        return
     from hyperlax.study import validate_best
 
     validate_best(args, console)
@@ -82,6 +90,18 @@ def run_study_export(args, console) -> None:
 
     check_output_file(args.output)
     write_text(study_export(args), args.output)
+
+
+def run_study_plots(args, console) -> None:
+    from hyperlax.study import study_plots
+
+    study_plots(args, console)
+
+
+def run_study_compare(args, console) -> None:
+    from hyperlax.study import study_compare
+
+    study_compare(args, console)
 
 
 def check_output_file(output: str | None) -> None:
@@ -125,7 +145,7 @@ def run_show_recipe(args, console) -> None:
 def commands() -> list:
     # The command modules import JAX and Optuna; only their option dataclasses are needed to parse.
     from hyperlax.pbt import PBTArgs
-    from hyperlax.study import ExportArgs, QueryArgs, SearchArgs, ValidateArgs
+    from hyperlax.study import CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
     return [
@@ -140,6 +160,10 @@ def commands() -> list:
         Command("study-status", "trial counts by state and the best value of a study", (QueryArgs,), run_study_status),
         Command("study-best", "the best trial (or Pareto front) of a study, as JSON", (QueryArgs,), run_study_best),
         Command("study-export", "all trials of a study as CSV or JSON", (ExportArgs,), run_study_export),
+        Command("study-plots", "write a study's plots, best params and trials.csv again, from its storage",
+                (QueryArgs,), run_study_plots),
+        Command("study-compare", "studies side by side: a table of their best trials and their optimization "
+                "histories on one plotly page", (CompareArgs,), run_study_compare),
         Command("validate-best", "retrain a study's best trial (or Pareto front) on fresh seeds",
                 (ValidateArgs, CliArgs), run_validate),
         Command("show-recipe", "a recipe's hyperparameters: traced or structural, default, search distribution",

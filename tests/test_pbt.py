@@ -90,3 +90,24 @@ def test_a_run_killed_mid_way_resumes_from_its_last_interval_with_the_same_linea
 
     resumed = json.loads((out / "tiny_ppo/gymnax_cartpole/pbt/lineage.json").read_text())
     assert resumed == whole  # parents, hyperparameters and returns, interval by interval
+
+
+@pytest.mark.slow
+def test_a_pbt_run_writes_its_records_and_validate_best_replays_the_winning_schedule(tmp_path):
+    assert main([*PBT, "--output-root", str(tmp_path)]) == 0
+    out = tmp_path / "tiny_ppo/gymnax_cartpole"
+    lineage = json.loads((out / "pbt/lineage.json").read_text())
+    assert len(lineage) == 4 * 3 and all(np.isfinite(e["return"]) for e in lineage)
+    assert any(e["parent"] != e["member"] for e in lineage)  # at least one exploit
+    best = json.loads((out / "best_pbt_schedule.json").read_text())
+    assert [e["interval"] for e in best["schedule"]] == [0, 1, 2]
+    assert (out / "members.csv").read_text().count("\n") == 1 + 4
+    for page in ("pbt_schedules", "pbt_returns"):
+        assert "plotly" in (out / "analysis_plots" / f"{page}.html").read_text()
+
+    assert main(["validate-best", "--study-dir", str(out), "--num-seeds", "3"]) == 0
+
+    report = json.loads((out / "validation/validation.json").read_text())
+    assert len(report["schedule"]["per_seed_final_returns"]) == 3
+    assert report["final_hparams_constant"]["hparams"] == best["schedule"][-1]["hparams"]
+    assert 0.0 <= report["schedule_improves_on_constant"]["estimate"] <= 1.0
