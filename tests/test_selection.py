@@ -85,6 +85,13 @@ def test_a_reevaluation_still_training_does_not_select():
     assert (numbers(selection(study)[0]), selection(study)[1]) == ([1], "study_value")
 
 
+def test_a_reevaluation_that_no_longer_covers_the_top_k_does_not_select():
+    study = study_of([-300.0, -150.0, -200.0])
+    reevaluated(study, {1: [-400.0], 2: [-180.0]})  # the top 2 of the study so far
+    study.add_trial(create_trial(value=-100.0, params={"lr": 1e-3}, distributions=LR))  # a resumed study's new best
+    assert (numbers(selection(study)[0]), selection(study)[1]) == ([3], "study_value")
+
+
 def test_the_pareto_front_is_recomputed_from_reevaluated_values():
     study = study_of([[1.0, 5.0], [5.0, 1.0], [3.0, 3.0]], directions=("maximize", "maximize"))  # all on the front
     reevaluated(study, {0: [1.0, 5.0], 1: [4.0, 0.5], 2: [0.5, 4.0]})  # on fresh seeds trial 0 dominates trial 2

@@ -4,7 +4,8 @@ top-k re-evaluation, by the values the re-evaluated trials got on fresh seeds.
 Re-evaluations live in the study's user attr `reevaluation`, since Optuna's storages refuse to change the
 user attrs of a finished trial: {"status": "training" | "done", "top", "num_seeds", "seed", "worker",
 "trials": {trial number: {"status", "reason", "num_seeds", "batch_dir", "metrics"}}}. Only a `done` one
-counts; while one is training, the study's own values select.
+that still covers the study's top trials counts: while one is training, or once a resumed study has new
+trials among its top K that were not re-evaluated, the study's own values select.
 """
 
 import math
@@ -27,9 +28,12 @@ def signs_of(study) -> list:
 
 
 def reevaluation_of(study) -> dict | None:
-    """The study's finished re-evaluation, or None."""
+    """The study's finished re-evaluation of its current top trials, or None."""
     record = study.user_attrs.get(REEVALUATION_ATTR)
-    return record if isinstance(record, dict) and record.get("status") == "done" else None
+    if not isinstance(record, dict) or record.get("status") != "done":
+        return None
+    current = {t.number for t in candidates(study, record["top"])}
+    return record if {int(number) for number in record["trials"]} == current else None
 
 
 def reevaluated_records(study) -> dict:
