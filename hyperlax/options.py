@@ -264,6 +264,7 @@ class RunArgs:
 
 def readme_sections() -> dict:
     """README flag tables by marker name, generated from the command dataclasses."""
+    from hyperlax.pbt import PBTArgs
     from hyperlax.study import ExportArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
@@ -272,18 +273,20 @@ def readme_sections() -> dict:
         "common": markdown_table([*fields(RunArgs), *fields(CliArgs), *fields(SpecArgs)]),
         "sweep-hp-samples": markdown_table([f for f in fields(SweepArgs) if f.name not in shared]),
         "optuna-hp-search": markdown_table([f for f in fields(SearchArgs) if f.name not in shared]),
+        "pbt-search": markdown_table([f for f in fields(PBTArgs) if f.name not in shared]),
         "validate-best": markdown_table(fields(ValidateArgs)),
         "study-commands": markdown_table(fields(ExportArgs)),
     }
 
 
-MARKER = re.compile(r"(<!-- options:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(\n<!-- /options -->)", re.S)
+# A table's body holds no '<' (markdown_table escapes it), so a block can never run into the next one.
+MARKER = re.compile(r"(<!-- options:(?P<name>[\w-]+) -->\n)(?P<body>[^<]*?)(<!-- /options -->)")
 
 
 def update_readme(text: str) -> str:
     """README text with every `<!-- options:NAME -->` ... `<!-- /options -->` block regenerated."""
     sections = readme_sections()
-    return MARKER.sub(lambda m: m.group(1) + sections[m.group("name")] + m.group(4), text)
+    return MARKER.sub(lambda m: m.group(1) + sections[m.group("name")] + "\n" + m.group(4), text)
 
 
 if __name__ == "__main__":  # python -m hyperlax.options README.md

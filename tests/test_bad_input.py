@@ -143,6 +143,14 @@ CASES = [
     ("flag", ["validate-best", "--study-dir", "{tmp}", "--num-seeds", "0"], {}, "must be a positive integer"),
     ("flag", ["validate-best"], {}, "the following arguments are required: --study-dir"),
     ("flag", ["study-export", "--study-dir", "{tmp}", "--format", "xml"], {}, "invalid choice: 'xml'"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--exploit", "nope"], {}, "unknown --exploit 'nope'"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--explore", "nope"], {}, "unknown --explore 'nope'"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--truncation-fraction", "0.9"], {}, "must be a number from 0.01 to 0.5"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--resample-probability", "nan"], {}, "must be a number from 0.0 to 1.0"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--population-size", "1"], {}, "must be at least 2"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--ready-interval", "2"], {}, "leaves no exploit step"),
+    ("flag", ["pbt-search", *SWEEP[1:], "--pruner", "halving"], {}, "pbt-search does not prune"),
+    ("path", ["pbt-search", *SWEEP[1:], "--resume-from", "{tmp}"], {}, "no pbt.json there"),
     # ---- recipes ----
     (
         "recipe",

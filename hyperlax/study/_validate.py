@@ -23,8 +23,8 @@ from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans, stored_args
 from hyperlax.runner import RunSettings, Sample
-from hyperlax.study._params import decode_params, json_keys_of
 from hyperlax.study._plots import curves_figure, write_page
+from hyperlax.study._reevaluate import samples_of
 from hyperlax.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
 from hyperlax.study._storage import STUDY_FILE, load_stored_study
 
@@ -47,7 +47,9 @@ REPORTED = (
 
 @dataclass
 class ValidateArgs:
-    study_dir: str | None = option("the directory optuna-hp-search wrote (holds study.json)", required=True)
+    study_dir: str | None = option(
+        "the directory optuna-hp-search (holds study.json) or pbt-search (holds pbt.json) wrote", required=True
+    )
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
     num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
 
@@ -65,12 +67,7 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
     if not chosen:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
     recipe = load_recipe(stored["algo_and_network_config"])
-    defaults, json_keys = recipe.defaults(), json_keys_of(study)
-    samples = [
-        Sample(t.number, values, {**defaults, **values})
-        for t in chosen
-        for values in [decode_params(t.params, json_keys)]
-    ]
+    defaults, samples = recipe.defaults(), samples_of(study, chosen, recipe)
     baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults)
     settings = RunSettings(
         total_timesteps=stored["total_timesteps"],
