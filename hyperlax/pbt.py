@@ -11,6 +11,7 @@ the first draw's. Each member keeps its own PRNG streams. After every interval t
 checkpointed, so a run killed at any point resumes from the last finished interval with the same lineage.
 """
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from rich.console import Console
 
-from hyperlax.algos.common import is_traced
+from hyperlax.algos.common import dotted_key, is_traced
 from hyperlax.errors import InputError
 from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, float_in, int_in, option
 from hyperlax.pbt_records import best_schedule, load_checkpoint, save_checkpoint, write_outputs
@@ -96,14 +97,8 @@ def resolve_args(args: PBTArgs) -> tuple[PBTArgs, Path | None]:
 
 def searched_keys(recipe: Recipe) -> list:
     """The traced hyperparameters PBT may change: those the recipe searches."""
-    traced = {f.metadata.get("key") or f"algorithm.hyperparam.{f.name}" for f in _fields(recipe) if is_traced(f)}
+    traced = {dotted_key(f) for f in dataclasses.fields(recipe.algorithm.Config) if is_traced(f)}
     return sorted(k for k in recipe.distributions if k in traced)
-
-
-def _fields(recipe: Recipe):
-    import dataclasses
-
-    return dataclasses.fields(recipe.algorithm.Config)
 
 
 def initial_members(recipe: Recipe, args: PBTArgs) -> list:
