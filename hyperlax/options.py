@@ -265,7 +265,7 @@ class RunArgs:
 def readme_sections() -> dict:
     """README flag tables by marker name, generated from the command dataclasses."""
     from hyperlax.pbt import PBTArgs
-    from hyperlax.study import ExportArgs, SearchArgs, ValidateArgs
+    from hyperlax.study import CompareArgs, ExportArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
     shared = {f.name for f in fields(RunArgs)}
@@ -276,6 +276,7 @@ def readme_sections() -> dict:
         "pbt-search": markdown_table([f for f in fields(PBTArgs) if f.name not in shared]),
         "validate-best": markdown_table(fields(ValidateArgs)),
         "study-commands": markdown_table(fields(ExportArgs)),
+        "study-compare": markdown_table(fields(CompareArgs)),
     }
 
 

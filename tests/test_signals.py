@@ -57,6 +57,12 @@ def test_a_signal_just_after_the_first_trial_keeps_it_and_a_resume_trains_no_fin
     kept = trial_dirs(study_dir)
     told = {t.number for t in load(study_dir, "sig").get_trials() if was_trained(t)}
     assert set(kept) == told  # every written trial was told, none told without its directory
+    plots = study_dir / "analysis_plots"
+    assert (plots / "optimization_history.html").is_file() and (study_dir / "trials.csv").is_file()
+    for page in plots.glob("*.html"):  # study-plots regenerates them from storage
+        page.unlink()
+    assert run_cli(["study-plots", "--study-dir", str(study_dir)])[0] == 0
+    assert (plots / "optimization_history.html").is_file() and (plots / "slice.html").is_file()
 
     assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir)])[0] == 0
 

@@ -4,11 +4,13 @@ One concept per module, as in Optuna's own `optuna/study/`: `_args` (options and
 (URLs, opening a study, database errors), `_samplers` (samplers and pruners), `_params` (recipe
 distributions as suggestions), `_ledger` (budget, heartbeats, failing and retrying), `_worker` (ask ->
 runner -> tell), `_selection` (what a study hands over), `_reevaluate` (the top trials on fresh seeds at
-the end), `_reports` (records, JSON, CSV, tables), `_plots`, and `_validate` (validate-best); only
-`_worker`, `_reevaluate` and `_validate` train. This module is their public surface.
+the end), `_reports` (records, JSON, CSV, tables), `_plots`, `_compare` (study-plots, study-compare),
+and `_validate` (validate-best); only `_worker`, `_reevaluate` and `_validate` train. This module is their
+public surface.
 """
 
 from hyperlax.study._args import SearchArgs
+from hyperlax.study._compare import CompareArgs, study_compare, study_plots
 from hyperlax.study._ledger import beyond_budget, was_trained
 from hyperlax.study._params import decode_params, suggest_values
 from hyperlax.study._reports import ExportArgs, QueryArgs, study_best, study_export, study_status
@@ -19,6 +21,7 @@ from hyperlax.study._worker import search
 
 __all__ = [
     "SAMPLERS",
+    "CompareArgs",
     "ExportArgs",
     "QueryArgs",
     "SearchArgs",
@@ -30,6 +33,8 @@ __all__ = [
     "make_sampler",
     "mask_url",
     "search",
+    "study_compare",
+    "study_plots",
     "study_best",
     "study_export",
     "study_status",

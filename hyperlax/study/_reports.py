@@ -186,6 +186,25 @@ def print_summary(console: Console, study, n_trials: int, wall_seconds: float, e
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    params = best_params_table(study)
+    if params is not None:
+        console.print(params)
+
+
+def best_params_table(study) -> Table | None:
+    """The selected trial's parameters (several objectives: each Pareto trial's, side by side)."""
+    selected, _ = selection(study)
+    if not selected:
+        return None
+    json_keys = json_keys_of(study)
+    table = Table(title="best parameters" if len(selected) == 1 else "Pareto front parameters")
+    table.add_column("parameter")
+    for trial in selected:
+        table.add_column(f"trial {trial.number}", overflow="fold")
+    decoded = [decode_params(t.params, json_keys) for t in selected]
+    for key in sorted({k for d in decoded for k in d}):
+        table.add_row(key, *(f"{v:.5g}" if isinstance(v, float) else str(v) for v in (d.get(key) for d in decoded)))
+    return table
 
 
 def study_status(args: QueryArgs, console: Console) -> None:

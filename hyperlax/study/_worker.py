@@ -222,6 +222,23 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
     }
 
 
+def reports_after_interrupt(study, study_dir: Path) -> bool:
+    """The told trials are in storage, so their reports are written too; quietly (the interrupt's one line
+    stays the only one), and a report error cannot hide the interrupt."""
+    verbosity = optuna.logging.get_verbosity()
+    try:
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            write_outputs(study, study_dir)
+        return True
+    except Exception as exc:
+        log.info("reports after the interrupt: %s", exc)
+        return False
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+
+
 def search(args: SearchArgs, console: Console) -> Path:
     args, study_dir, recipe, continuing = resolve_args(args)
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
@@ -262,9 +279,10 @@ def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runne
     except KeyboardInterrupt as exc:
         stop = as_interrupted(exc)
         told = sum(map(was_trained, study.get_trials(deepcopy=False)))
+        reports = ", reports and plots written" if reports_after_interrupt(study, study_dir) else ""
         stop.kept = (
-            f"{told} finished trials are kept in the study, the trials in training were failed as interrupted "
-            f"and enqueued again; continue with --resume-from {study_dir}"
+            f"{told} finished trials are kept in the study{reports}, the trials in training were failed as "
+            f"interrupted and enqueued again; continue with --resume-from {study_dir}"
         )
         raise stop from None
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
