@@ -116,6 +116,9 @@ CASES = [
     ("flag", [], {}, "the following arguments are required: command"),
     # ---- flags of optuna-hp-search ----
     ("flag", [*SEARCH, "--objective-names", ","], {}, "--objective-names gives no objective"),
+    ("flag", [*SEARCH, "--timeout", "0"], {}, "must be a positive integer, got 0"),
+    ("flag", [*SEARCH, "--sampler-startup-trials", "-1"], {}, "must be a non-negative integer, got -1"),
+    ("flag", [*SEARCH, "--nsga-population", "1"], {}, "must be at least 2, got 1"),
     ("flag", [*SEARCH, "--objective-names", "nope"], {}, "unknown objective 'nope'"),
     ("flag", [*SEARCH, "--objective-names", "final_performance", "final_performance"], {}, "lists an objective twice"),
     ("flag", [*SEARCH, "--objective-directions", "up"], {}, "unknown objective direction 'up'"),

@@ -59,3 +59,19 @@ def test_the_end_of_study_summary_prints_the_best_parameters(tmp_path, capsys):
     best = load(study_dir_of(tmp_path), "summary").best_trial
     assert "best parameters" in out and f"trial {best.number}" in out
     assert f"{best.params['algorithm.hyperparam.gamma']:.5g}" in out
+
+
+def test_sampler_settings_reach_the_samplers():
+    from hyperlax.study import make_sampler
+
+    assert make_sampler("tpe", 0, 4, startup_trials=3)._sampler._n_startup_trials == 3
+    assert make_sampler("tpe", 0, 4)._sampler._n_startup_trials == 10  # Optuna's default when not given
+    assert make_sampler("nsgaii", 0, 6)._sampler._population_size == 6
+
+
+@pytest.mark.slow
+def test_after_the_timeout_no_trial_is_asked_and_those_in_training_finish(tmp_path, capsys):
+    code, out, _ = tiny_study(tmp_path, "--n-trials", "1000", "--timeout", "1", "--study-name", "t", capsys=capsys)
+    assert code == 0 and "--timeout 1s reached" in out
+    trials = load(study_dir_of(tmp_path), "t").get_trials()
+    assert 0 < len(trials) < 1000 and all(t.state.is_finished() for t in trials)

@@ -76,6 +76,22 @@ class SearchArgs(RunArgs):
     reevaluate_seeds: int | None = option(
         "fresh seeds of each re-evaluated trial", 5, type=int_in(1, 1024), metavar="S"
     )
+    timeout: int | None = option(
+        "seconds after this worker's start when it asks no new trial; trials in training finish and are told",
+        type=int_in(1, 10**8),
+        shown="none",
+        metavar="SECONDS",
+    )
+    sampler_startup_trials: int | None = option(
+        "tpe, cmaes, gp: trials sampled at random before the model suggests (Optuna's n_startup_trials)",
+        type=int_in(0, 1_000_000),
+        shown="the sampler's: tpe 10, gp 10, cmaes 1",
+    )
+    nsga_population: int | None = option(
+        "nsgaii, nsgaiii: trials per generation (population_size)",
+        type=int_in(2, 65_536),
+        shown="--optuna-study-batch-size, at least 2",
+    )
 
 
 def check_objectives(names: list, directions: list) -> None:

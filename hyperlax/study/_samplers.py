@@ -10,35 +10,44 @@ import optuna
 
 @dataclass(frozen=True)
 class SamplerSpec:
-    make: Callable  # (seed, population_size) -> optuna sampler
+    make: Callable  # (seed, population_size, startup_trials or None) -> optuna sampler
     multi_objective: bool = True
     needs: str | None = None  # a module the sampler imports lazily
     install: str = ""
     seed_per_trial: bool = True  # QMC coordinates its sequence through the storage under one seed
 
 
+def startup(trials: int | None) -> dict:
+    """n_startup_trials when given, else the sampler's own default (TPE 10, GP 10)."""
+    return {} if trials is None else {"n_startup_trials": trials}
+
+
 SAMPLERS = {
-    "tpe": SamplerSpec(lambda seed, population: optuna.samplers.TPESampler(seed=seed, constant_liar=True)),
+    "tpe": SamplerSpec(
+        lambda seed, population, trials: optuna.samplers.TPESampler(seed=seed, constant_liar=True, **startup(trials))
+    ),
     "nsgaii": SamplerSpec(
-        lambda seed, population: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
+        lambda seed, population, trials: optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
     ),
     "nsgaiii": SamplerSpec(
-        lambda seed, population: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)
+        lambda seed, population, trials: optuna.samplers.NSGAIIISampler(seed=seed, population_size=population)
     ),
-    "random": SamplerSpec(lambda seed, population: optuna.samplers.RandomSampler(seed=seed)),
+    "random": SamplerSpec(lambda seed, population, trials: optuna.samplers.RandomSampler(seed=seed)),
     "cmaes": SamplerSpec(
-        lambda seed, population: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+        lambda seed, population, trials: optuna.samplers.CmaEsSampler(
+            seed=seed, warn_independent_sampling=False, **startup(trials)
+        ),
         multi_objective=False,
         needs="cmaes",
         install="pip install cmaes",
     ),
     "gp": SamplerSpec(
-        lambda seed, population: optuna.samplers.GPSampler(seed=seed),
+        lambda seed, population, trials: optuna.samplers.GPSampler(seed=seed, **startup(trials)),
         needs="torch",
         install="pip install 'hyperlax[gp]'",
     ),
     "qmc": SamplerSpec(
-        lambda seed, population: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
+        lambda seed, population, trials: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
         seed_per_trial=False,
     ),
 }
@@ -79,13 +88,15 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
         self._sampler.reseed_rng()
 
 
-def make_sampler(name: str, seed: int, population_size: int):
-    """The named sampler; genetic ones take a super-batch as one generation."""
+def make_sampler(name: str, seed: int, population_size: int, startup_trials: int | None = None):
+    """The named sampler; genetic ones take `population_size` trials as one generation (a study gives its
+    --nsga-population, by default its super-batch); `startup_trials`: TPE's, CMA-ES's and GP's
+    n_startup_trials (random trials before the model), their own default when None."""
     spec = SAMPLERS[name]
 
     def make(sampler_seed: int):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return spec.make(sampler_seed, max(2, population_size))
+            return spec.make(sampler_seed, max(2, population_size), startup_trials)
 
     return TrialSeededSampler(make, seed) if spec.seed_per_trial else make(seed)

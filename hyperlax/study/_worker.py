@@ -94,6 +94,11 @@ class Search:
         self.capacity = args.runner_hparam_batch_size
         self.width = pool_width(settings.program_width, self.capacity, runner.backend)
         self.env_steps = self.train_seconds = 0.0
+        self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
+
+    def timed_out(self) -> bool:
+        """--timeout has passed: no new trial is asked; those in training finish."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def run(self) -> None:
         with self.heartbeats, self.progress:
@@ -106,7 +111,7 @@ class Search:
         fail_stale_trials(self.study, self.heartbeats, self.trial_ids)
         trials = self.study.get_trials(deepcopy=False)
         self.show(trials)
-        return sum(map(was_trained, trials)) < self.args.n_trials
+        return sum(map(was_trained, trials)) < self.args.n_trials and not self.timed_out()
 
     def stream(self) -> int:
         """Train trials through one pool until nothing more can be asked; how many ended."""
@@ -131,6 +136,8 @@ class Search:
         finished = sum(map(was_trained, trials))
         running = sum(t.state == TrialState.RUNNING for t in trials)
         count = min(room, self.args.optuna_study_batch_size, self.args.n_trials - finished - running)
+        if self.timed_out():
+            return []
         samples = []
         for _ in range(max(0, count)):
             with warnings.catch_warnings():  # Optuna expects heartbeats with optimize(); Heartbeats records them here
@@ -253,7 +260,8 @@ def search(args: SearchArgs, console: Console) -> Path:
 def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console) -> Path:
     settings, spec = runner.settings, runner.spec
     record = study_record(recipe, spec, settings, args)
-    sampler = make_sampler(args.sampler, args.seed, args.optuna_study_batch_size)
+    population = args.nsga_population or args.optuna_study_batch_size
+    sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
     if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
         log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
@@ -285,6 +293,10 @@ def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runne
             f"interrupted and enqueued again; continue with --resume-from {study_dir}"
         )
         raise stop from None
+    if worker.timed_out():
+        console.print(
+            f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
+        )
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
