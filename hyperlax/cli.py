@@ -5,6 +5,7 @@ Each command's options are the fields of its dataclass (hyperlax.options): flag,
 """
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from hyperlax import configure_xla, signals
 from hyperlax.errors import InputError
-from hyperlax.options import CliArgs, SpecArgs, add_options, args_from_namespace, option, with_defaults
+from hyperlax.options import CliArgs, PresetArgs, SpecArgs, add_options, args_from_namespace, option, with_defaults
 
 SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search")
 
@@ -150,9 +151,9 @@ def commands() -> list:
 
     return [
         Command("sweep-hp-samples", "train N samples of a recipe's search space and tabulate them",
-                (SweepArgs, CliArgs, SpecArgs), run_sweep),
+                (SweepArgs, CliArgs, SpecArgs, PresetArgs), run_sweep),
         Command("optuna-hp-search", "an Optuna study whose trials are trained in vectorized super-batches",
-                (SearchArgs, CliArgs, SpecArgs), run_search,
+                (SearchArgs, CliArgs, SpecArgs, PresetArgs), run_search,
                 "An Optuna study whose trials are trained in vectorized super-batches. Unless --total-timesteps "
                 "is given, each trial trains the recipe's total_timesteps, at most 50000."),
         Command("pbt-search", "population-based training: members exploit and explore inside the compiled programs",
@@ -196,24 +197,66 @@ def setup(namespace: argparse.Namespace) -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
-def spec_flags(parser: argparse.ArgumentParser, path: str) -> list:
-    """The flags a YAML spec file holds, as command-line tokens of `parser` (a subcommand's)."""
-    spec = read_spec(path)
+PRESETS_DIR = Path(__file__).parent / "configs" / "presets"
+PRESETS = ("quick", "standard", "thorough")
+SPACE_KEYS = ("search_space", "search_space_mode", "fixed")  # become one --search-space JSON
+
+
+def spec_flags(parser: argparse.ArgumentParser, path: str | None, preset: str | None = None) -> list:
+    """The flags a YAML spec file holds, as command-line tokens of `parser` (a subcommand's), after those of
+    the preset it names (`preset`, given on the command line, wins over the file's)."""
+    spec = {} if path is None else read_spec(path)
     if spec is None:
-        return []
+        spec = {}
     if not isinstance(spec, dict):
         raise InputError(f"--spec {path}: expected a mapping of flag names to values, got a {type(spec).__name__}")
+    spec = dict(spec)
+    named = spec.pop("preset", None)
+    preset = preset or named
+    tokens = preset_flags(parser, preset) if preset is not None else []
+    return tokens + mapping_flags(parser, spec, path)
+
+
+def preset_flags(parser: argparse.ArgumentParser, name) -> list:
+    """A shipped preset's flags; the keys this command does not take (n_trials for a sweep) are skipped."""
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}")
+    path = str(PRESETS_DIR / f"{name}.yaml")
+    actions = spec_actions(parser)
+    preset = {k: v for k, v in read_spec(path).items() if k in SPACE_KEYS or k.replace("_", "-") in actions}
+    return mapping_flags(parser, preset, path)
+
+
+def spec_actions(parser: argparse.ArgumentParser) -> dict:
     actions = {
         a.option_strings[0][2:]: a for a in parser._actions if a.option_strings and a.option_strings[0].startswith("--")
     }
-    actions.pop("help", None), actions.pop("spec", None)
-    tokens = []
+    actions.pop("help", None), actions.pop("spec", None), actions.pop("preset", None)
+    return actions
+
+
+def mapping_flags(parser: argparse.ArgumentParser, spec: dict, path: str) -> list:
+    actions, tokens, space = spec_actions(parser), [], {}
     for key, value in spec.items():
         name = str(key).replace("_", "-")
+        if name.replace("-", "_") in SPACE_KEYS and "search-space" in actions:
+            space[name.replace("-", "_")] = value
+            continue
         if name not in actions:
             raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
         tokens += spec_tokens(actions[name], name, key, value, path)
-    return tokens
+    return tokens + (["--search-space", space_option(space, f"--spec {path}")] if space else [])
+
+
+def space_option(entries: dict, where: str) -> str:
+    """A spec's search_space / search_space_mode / fixed entries as the JSON of --search-space (checked in
+    hyperlax.space_spec when the recipe is loaded)."""
+    space, mode, fixed = (entries.get(k) for k in SPACE_KEYS)
+    if space is not None and not isinstance(space, dict):
+        raise InputError(f"{where}: search_space must map dotted keys to distributions, got {space!r}")
+    if fixed is not None and not isinstance(fixed, dict):
+        raise InputError(f"{where}: fixed must map dotted keys to values, got {fixed!r}")
+    return json.dumps({"mode": mode or "update", "search_space": space or {}, "fixed": fixed or {}}, sort_keys=True)
 
 
 MAX_SPEC_BYTES = 1 << 20
@@ -263,23 +306,31 @@ def spec_tokens(action: argparse.Action, name: str, key, value, path: str) -> li
 
 
 def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
-    """argv with `--spec FILE` replaced by the file's flags, put first so that the command line overrides them."""
+    """argv with `--preset NAME` and `--spec FILE` replaced by their flags (the preset's first), put first so
+    that the command line overrides them."""
     if not argv or argv[0] not in SPEC_COMMANDS:
         return argv
-    rest, path = list(argv[1:]), None
-    for i, token in enumerate(rest):
-        if token == "--spec" and i + 1 < len(rest):
-            path = rest[i + 1]
-            del rest[i : i + 2]
-            break
-        if token.startswith("--spec="):
-            path = token.split("=", 1)[1]
-            del rest[i]
-            break
-    if path is None:
+    rest = list(argv[1:])
+    path, preset = take_option(rest, "--spec"), take_option(rest, "--preset")
+    if path is None and preset is None:
         return argv
     subparser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[argv[0]]
-    return [argv[0], *spec_flags(subparser, path), *rest]
+    if preset is not None and "preset" not in {a.dest for a in subparser._actions}:
+        raise InputError(f"{argv[0]} takes no --preset")
+    return [argv[0], *spec_flags(subparser, path, preset), *rest]
+
+
+def take_option(tokens: list, flag: str) -> str | None:
+    """Remove `flag VALUE` or `flag=VALUE` from `tokens`; its value, or None."""
+    for i, token in enumerate(tokens):
+        if token == flag and i + 1 < len(tokens):
+            value = tokens[i + 1]
+            del tokens[i : i + 2]
+            return value
+        if token.startswith(f"{flag}="):
+            del tokens[i]
+            return token.split("=", 1)[1]
+    return None
 
 
 def main(argv=None) -> int:

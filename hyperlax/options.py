@@ -182,6 +182,26 @@ class SpecArgs:
 
 
 @dataclass
+class PresetArgs:
+    preset: str | None = option(
+        "quick, standard or thorough: a spec shipped with hyperlax (hyperlax/configs/presets/); --spec and flags "
+        "override it; a spec may name one (preset: quick)",
+        choices=["quick", "standard", "thorough"],
+    )
+
+
+@dataclass
+class SpaceArgs:
+    search_space: str | None = option(
+        'the search space as JSON {"mode": replace|update, "search_space": {key: distribution}, "fixed": '
+        "{key: value}}; a spec's search_space, search_space_mode and fixed keys become this option",
+        shown="the recipe's",
+        metavar="JSON",
+        fixed=True,
+    )
+
+
+@dataclass
 class RunArgs:
     """Options of every command that trains configurations (sweep-hp-samples, optuna-hp-search)."""
 
@@ -268,9 +288,11 @@ def readme_sections() -> dict:
     from hyperlax.study import CompareArgs, ExportArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
-    shared = {f.name for f in fields(RunArgs)}
+    shared = {f.name for f in (*fields(RunArgs), *fields(SpaceArgs))}
     return {
-        "common": markdown_table([*fields(RunArgs), *fields(CliArgs), *fields(SpecArgs)]),
+        "common": markdown_table(
+            [*fields(RunArgs), *fields(SpaceArgs), *fields(CliArgs), *fields(SpecArgs), *fields(PresetArgs)]
+        ),  # fmt: skip
         "sweep-hp-samples": markdown_table([f for f in fields(SweepArgs) if f.name not in shared]),
         "optuna-hp-search": markdown_table([f for f in fields(SearchArgs) if f.name not in shared]),
         "pbt-search": markdown_table([f for f in fields(PBTArgs) if f.name not in shared]),

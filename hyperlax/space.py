@@ -41,6 +41,15 @@ class UniformInt:
 
 
 @dataclass(frozen=True)
+class IntLog(UniformInt):
+    """Integers from low to high (inclusive), uniform in log space: Optuna's suggest_int(log=True)."""
+
+    def from_unit(self, u: float) -> int:
+        low, high = self.domain
+        return int(min(high, math.floor(math.exp(math.log(low) + u * (math.log(high + 1) - math.log(low))))))
+
+
+@dataclass(frozen=True)
 class Categorical:
     values: list
 
@@ -48,7 +57,7 @@ class Categorical:
         return self.values[min(len(self.values) - 1, math.floor(u * len(self.values)))]
 
 
-DISTRIBUTIONS = (Uniform, LogUniform, UniformInt, Categorical)
+DISTRIBUTIONS = (Uniform, LogUniform, UniformInt, IntLog, Categorical)
 
 
 def is_number(value) -> bool:
@@ -77,6 +86,8 @@ def validate_distribution(key: str, dist) -> None:
         raise InputError(f"search space entry '{key}': LogUniform needs a positive lower bound, got {domain}")
     if isinstance(dist, UniformInt) and not all(float(v).is_integer() for v in domain):
         raise InputError(f"search space entry '{key}': UniformInt needs integer bounds, got {domain}")
+    if isinstance(dist, IntLog) and domain[0] < 1:
+        raise InputError(f"search space entry '{key}': IntLog needs a lower bound of at least 1, got {domain}")
 
 
 def unit_points(num_samples: int, dim: int, method: str, seed: int) -> np.ndarray:

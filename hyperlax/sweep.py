@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyperlax.errors import InputError
-from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, int_in, option, parse_bool
+from hyperlax.options import RunArgs, SpaceArgs, check_values, defaults_of, fixed_options, int_in, option, parse_bool
 from hyperlax.outcomes import Status
 from hyperlax.pool import SlotPool, pool_width
 from hyperlax.progress import BatchProgress
@@ -37,6 +37,7 @@ from hyperlax.run import (
 from hyperlax.runner import Sample
 from hyperlax.signals import as_interrupted
 from hyperlax.space import SAMPLING_METHODS, sample
+from hyperlax.space_spec import apply_space
 
 SWEEP_FILE = "sweep.json"
 # What every sweep.json holds (options added later may be missing from older ones: they take their defaults).
@@ -44,7 +45,7 @@ STORED_REQUIRED = ("algo_and_network_config", "env_config", "num_samples", "samp
 
 
 @dataclass
-class SweepArgs(RunArgs):
+class SweepArgs(RunArgs, SpaceArgs):
     ALSO_FIXED = (
         "program_width",
         "pruner",
@@ -91,7 +92,7 @@ def resolve_args(args: SweepArgs) -> tuple[SweepArgs, Path | None]:
 
 def sweep(args: SweepArgs, console: Console) -> Path:
     args, resume_dir = resolve_args(args)
-    recipe = load_recipe(args.algo_and_network_config)
+    recipe = apply_space(load_recipe(args.algo_and_network_config), args.search_space)
     sweep_dir = resume_dir or run_dir(args.output_root, recipe, args.env_config)
 
     def check_no_sweep_there():

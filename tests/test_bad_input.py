@@ -38,6 +38,13 @@ def spec_file(text) -> dict:
     return {"spec.yaml": text}
 
 
+def space_spec(entry: str) -> dict:
+    """A spec whose search_space holds one entry (`{HP}` stands for algorithm.hyperparam)."""
+    return spec_file(
+        "search_space:\n  " + entry.replace("{HP}", "algorithm.hyperparam").replace("{{", "{").replace("}}", "}") + "\n"
+    )
+
+
 HP = "algorithm.hyperparam"
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"
 ACTIVATION = "algorithm.network.actor_network.pre_torso.activation"
@@ -114,6 +121,83 @@ CASES = [
     ("flag", ["sweep-hp-samples", "--algo-and-network-config", "ppo_nope"], {}, "unknown recipe 'ppo_nope'"),
     ("flag", ["nope-command"], {}, "invalid choice: 'nope-command'"),
     ("flag", [], {}, "the following arguments are required: command"),
+    # ---- YAML search spaces, presets ----
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.nope: {{uniform: [0, 1]}}"),
+        "unknown hyperparameter key 'algorithm.hyperparam.nope'",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.actor_lr: {{log_uniform: [0, 1]}}"),
+        "'algorithm.hyperparam.actor_lr': LogUniform needs a positive lower bound",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.gamma: {{uniform: [0.99, 0.9]}}"),
+        "'algorithm.hyperparam.gamma': domain must be (low, high) with low <= high",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.gamma: {{normal: [0, 1]}}"),
+        "search_space: algorithm.hyperparam.gamma: expected one of log_uniform",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.epochs: {{int_log: [0, 4]}}"),
+        "'algorithm.hyperparam.epochs': IntLog needs a lower bound of at least 1",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.rollout_length: {{power_of_two: [5, 99]}}"),
+        "power_of_two needs exponents from 0 to 30",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.epochs: {{int: [0, 4]}}"),
+        "a value of algorithm.hyperparam.epochs's distribution",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        space_spec("{HP}.gamma: {{categorical: []}}"),
+        "categorical needs a non-empty list",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        spec_file("search_space_mode: merge\n"),
+        "search_space_mode: expected replace or update, got 'merge'",
+    ),
+    ("spec", [*SWEEP, "--spec", "{tmp}/spec.yaml"], spec_file("search_space: [1]\n"), "search_space must map"),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        spec_file(f"fixed: {{{HP}.nope: 1}}\n"),
+        "fixed: unknown hyperparameter key 'algorithm.hyperparam.nope'",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        spec_file(f"fixed: {{{HP}.epochs: -1}}\n"),
+        "algorithm.hyperparam.epochs:",
+    ),
+    (
+        "spec",
+        [*SWEEP, "--spec", "{tmp}/spec.yaml"],
+        spec_file(f"fixed: {{{HP}.gamma: 0.9}}\nsearch_space: {{{HP}.gamma: {{uniform: [0.9, 0.99]}}}}\n"),
+        "search_space and fixed both name algorithm.hyperparam.gamma",
+    ),
+    ("spec", [*SWEEP, "--search-space", "{{"], {}, "--search-space is not JSON"),
+    ("spec", [*SWEEP, "--preset", "huge"], {}, "unknown preset 'huge'; valid: quick, standard, thorough"),
+    ("spec", [*SWEEP, "--spec", "{tmp}/spec.yaml"], spec_file("preset: huge\n"), "unknown preset 'huge'"),
     # ---- flags of optuna-hp-search ----
     ("flag", [*SEARCH, "--objective-names", ","], {}, "--objective-names gives no objective"),
     ("flag", [*SEARCH, "--timeout", "0"], {}, "must be a positive integer, got 0"),

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_search import SEARCH, load, run_cli, study_dir_of
+from tests.conftest import TINY_PPO
+from tests.test_search import LAYERS, SEARCH, load, run_cli, study_dir_of
 
 
 def tiny_study(root: Path, *extra: str, capsys=None) -> tuple:
@@ -75,3 +76,75 @@ def test_after_the_timeout_no_trial_is_asked_and_those_in_training_finish(tmp_pa
     assert code == 0 and "--timeout 1s reached" in out
     trials = load(study_dir_of(tmp_path), "t").get_trials()
     assert 0 < len(trials) < 1000 and all(t.state.is_finished() for t in trials)
+
+
+def parsed(argv: list):
+    from hyperlax.cli import build_parser, expand_spec
+
+    parser = build_parser()
+    return parser.parse_args(expand_spec(parser, argv))
+
+
+def test_a_preset_is_a_spec_that_flags_and_a_spec_override():
+    quick = parsed(["optuna-hp-search", "--preset", "quick"])
+    assert (quick.n_trials, quick.total_timesteps, quick.sampler_startup_trials) == (12, 20000, 4)
+    assert parsed(["optuna-hp-search", "--preset", "quick", "--n-trials", "3"]).n_trials == 3
+    sweep = parsed(["sweep-hp-samples", "--preset", "standard"])  # a sweep takes the keys it has
+    assert (sweep.num_samples, sweep.total_timesteps, sweep.pruner) == (64, 100000, "halving")
+
+
+def test_a_spec_may_name_a_preset_and_change_some_keys(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("preset: thorough\nn_trials: 5\n")
+    args = parsed(["optuna-hp-search", "--spec", str(spec)])
+    assert (args.n_trials, args.num_seeds, args.seed_aggregate, args.reevaluate_top) == (5, 4, "iqm", 8)
+    assert parsed(["optuna-hp-search", "--spec", str(spec), "--preset", "quick"]).num_seeds == 2  # flag wins
+
+
+SPACE_SPEC = f"""algo_and_network_config: {TINY_PPO}
+env_config: gymnax.cartpole
+total_timesteps: 64
+num_evaluations: 2
+eval_episodes: 2
+num_seeds: 1
+search_space_mode: replace
+search_space:
+  algorithm.hyperparam.actor_lr: {{log_uniform: [1.0e-4, 1.0e-2]}}
+  algorithm.hyperparam.clip_eps: {{uniform: [0.1, 0.3]}}
+  algorithm.hyperparam.epochs: {{int_log: [1, 2]}}
+  algorithm.hyperparam.num_minibatches: {{int: [2, 2]}}
+  algorithm.hyperparam.rollout_length: {{power_of_two: [3, 4]}}
+  {LAYERS}: {{categorical: [[8]]}}
+fixed:
+  algorithm.hyperparam.gae_lambda: 0.9
+"""
+SPACE_KEYS = {"actor_lr", "clip_eps", "epochs", "num_minibatches", "rollout_length", "layer_sizes"}
+
+
+def assert_in_space(values: dict, config: dict) -> None:
+    assert {k.split(".")[-1] for k in values} == SPACE_KEYS
+    assert values["algorithm.hyperparam.rollout_length"] in (8, 16) and 1 <= values["algorithm.hyperparam.epochs"] <= 2
+    assert config["algorithm.hyperparam.gae_lambda"] == 0.9
+
+
+@pytest.mark.slow
+def test_a_yaml_search_space_runs_a_sweep_and_a_study_with_its_distributions_and_fixed_values(tmp_path):
+    spec = tmp_path / "space.yaml"
+    spec.write_text(SPACE_SPEC)
+    out = tmp_path / "out"
+    sweep = ["sweep-hp-samples", "--spec", str(spec), "--num-samples", "4", "--hparam-batch-size", "2"]
+    assert run_cli([*sweep, "--output-root", str(out / "sweep")])[0] == 0
+    for batch in (study_dir_of(out / "sweep") / "samples").glob("batch_*/hparams.json"):
+        for entry in json.loads(batch.read_text()):
+            assert_in_space(entry["values"], entry["config"])
+    study = ["optuna-hp-search", "--spec", str(spec), "--n-trials", "4", "--study-name", "space"]
+    assert run_cli([*study, "--runner-hparam-batch-size", "2", "--output-root", str(out / "study")])[0] == 0
+    study_dir = study_dir_of(out / "study")
+    for trial_dir in study_dir.glob("pool_*/trial_*"):
+        [entry] = json.loads((trial_dir / "hparams.json").read_text())
+        assert_in_space(entry["values"], entry["config"])
+    stored = json.loads((study_dir / "study.json").read_text())["args"]["search_space"]
+    assert json.loads(stored)["fixed"] == {"algorithm.hyperparam.gae_lambda": 0.9}
+    assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "5"])[0] == 0  # same space
+    trials = load(study_dir, "space").get_trials()
+    assert len(trials) == 5 and all(t.params["algorithm.hyperparam.rollout_length"] in (8, 16) for t in trials)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 from hyperlax.metrics import OBJECTIVES
-from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, int_in, option
+from hyperlax.options import RunArgs, SpaceArgs, check_values, defaults_of, fixed_options, int_in, option
 from hyperlax.pruning import check_pruner
 from hyperlax.recipes import load_recipe
 from hyperlax.run import (
@@ -18,6 +18,7 @@ from hyperlax.run import (
     run_dir,
     stored_args,
 )
+from hyperlax.space_spec import apply_space
 from hyperlax.study._samplers import SAMPLERS
 from hyperlax.study._storage import DB_FILE, STUDY_FILE, check_sqlite_file, check_storage, mask_url
 
@@ -28,7 +29,7 @@ MAX_DEFAULT_TIMESTEPS = 50_000
 
 
 @dataclass
-class SearchArgs(RunArgs):
+class SearchArgs(RunArgs, SpaceArgs):
     study_name: str | None = option(
         "Optuna study name; workers sharing --storage and the name share the study",
         shown="<recipe>_<env>",
@@ -162,7 +163,7 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
         merged = {**defaults_of(SearchArgs), **given}
     if args.resume_from is None:
         check_output_root(merged["output_root"])
-    recipe = load_recipe(merged["algo_and_network_config"])
+    recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
     merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
     if args.resume_from is None:
         study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])

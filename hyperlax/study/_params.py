@@ -4,7 +4,7 @@ import json
 
 import optuna
 
-from hyperlax.space import Categorical, LogUniform, UniformInt
+from hyperlax.space import Categorical, IntLog, LogUniform, UniformInt
 
 
 def is_json_encoded(dist) -> bool:
@@ -28,7 +28,7 @@ def suggest_values(trial: optuna.Trial, distributions: dict) -> dict:
             choice = trial.suggest_categorical(key, choices)
             values[key] = json.loads(choice) if encoded else choice
         elif isinstance(dist, UniformInt):
-            values[key] = trial.suggest_int(key, *dist.domain)
+            values[key] = trial.suggest_int(key, *map(int, dist.domain), log=isinstance(dist, IntLog))
         else:
             values[key] = trial.suggest_float(key, *dist.domain, log=isinstance(dist, LogUniform))
     return values

@@ -226,6 +226,7 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         "json_encoded_params": json_encoded_keys(recipe.distributions),
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
+        **({"search_space": args.search_space} if args.search_space is not None else {}),
     }
 
 
