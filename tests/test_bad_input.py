@@ -201,6 +201,9 @@ CASES = [
     # ---- flags of optuna-hp-search ----
     ("flag", [*SEARCH, "--objective-names", ","], {}, "--objective-names gives no objective"),
     ("flag", [*SEARCH, "--timeout", "0"], {}, "must be a positive integer, got 0"),
+    ("flag", [*SEARCH, "--narrow", "0"], {}, "must be a number from 0.001 to 1.0, got 0.0"),
+    ("flag", [*SEARCH, "--warm-start-top-k", "0"], {}, "must be a positive integer, got 0"),
+    ("path", [*SEARCH, "--warm-start-from", "{tmp}/none"], {}, "no study.json there"),
     ("flag", [*SEARCH, "--sampler-startup-trials", "-1"], {}, "must be a non-negative integer, got -1"),
     ("flag", [*SEARCH, "--nsga-population", "1"], {}, "must be at least 2, got 1"),
     ("flag", [*SEARCH, "--objective-names", "nope"], {}, "unknown objective 'nope'"),

@@ -148,3 +148,38 @@ def test_a_yaml_search_space_runs_a_sweep_and_a_study_with_its_distributions_and
     assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "5"])[0] == 0  # same space
     trials = load(study_dir, "space").get_trials()
     assert len(trials) == 5 and all(t.params["algorithm.hyperparam.rollout_length"] in (8, 16) for t in trials)
+
+
+@pytest.mark.slow
+def test_a_warm_started_study_trains_the_previous_top_k_first_and_records_the_phase(two_studies, tmp_path, capsys):
+    previous = two_studies[0]
+    name = json.loads((previous / "study.json").read_text())["args"]["study_name"]
+    old = sorted(load(previous, name).get_trials(), key=lambda t: (-(t.value or -1e9), t.number))[:3]
+    argv = ["--study-name", "phase2", "--warm-start-from", str(previous), "--warm-start-top-k", "3"]
+    assert tiny_study(tmp_path, *argv)[0] == 0
+    study_dir = study_dir_of(tmp_path)
+    new = sorted(load(study_dir, "phase2").get_trials(), key=lambda t: t.number)
+    assert [t.params for t in new[:3]] == [t.params for t in old]
+    [phase] = json.loads((study_dir / "study.json").read_text())["phases"]
+    assert phase["study_name"] == name and phase["enqueued_trials"] == [t.number for t in old]
+    code, out, _ = run_cli(["study-status", "--study-dir", str(study_dir)], capsys)
+    assert code == 0 and f"phase 1: '{name}'" in out
+
+
+def test_narrowing_keeps_a_window_of_relative_width_around_the_best_inside_the_domain():
+    from hyperlax.space import Categorical, IntLog, LogUniform, Uniform, UniformInt
+    from hyperlax.study._warm import narrowed
+
+    space = {"u": Uniform((0.0, 1.0)), "l": LogUniform((1e-5, 1e-1)), "i": UniformInt((1, 100)),
+             "g": IntLog((1, 10_000)), "c": Categorical([1, 2])}  # fmt: skip
+    out = narrowed(space, {"u": 0.9, "l": 1e-3, "i": 50, "g": 100, "c": 1}, 0.5)
+    assert out["u"].domain == pytest.approx((0.65, 1.0))  # clipped at the top
+    assert out["l"].domain == pytest.approx((1e-4, 1e-2))  # half of 4 decades, centred in log space
+    assert out["i"].domain == (25, 75) and out["g"].domain == (10, 1000) and out["c"] == space["c"]
+
+
+def test_the_example_phase_specs_name_only_real_flags():
+    examples = Path(__file__).parent.parent / "examples"
+    phase1 = parsed(["optuna-hp-search", "--spec", str(examples / "pendulum_phase1.yaml")])
+    phase2 = parsed(["optuna-hp-search", "--spec", str(examples / "pendulum_phase2.yaml")])
+    assert (phase1.n_trials, phase1.total_timesteps, phase2.n_trials, phase2.warm_start_top_k) == (12, 20000, 8, 3)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 from hyperlax.metrics import OBJECTIVES
-from hyperlax.options import RunArgs, SpaceArgs, check_values, defaults_of, fixed_options, int_in, option
+from hyperlax.options import RunArgs, SpaceArgs, check_values, defaults_of, fixed_options, float_in, int_in, option
 from hyperlax.pruning import check_pruner
 from hyperlax.recipes import load_recipe
 from hyperlax.run import (
@@ -92,6 +92,19 @@ class SearchArgs(RunArgs, SpaceArgs):
         "nsgaii, nsgaiii: trials per generation (population_size)",
         type=int_in(2, 65_536),
         shown="--optuna-study-batch-size, at least 2",
+    )
+    warm_start_from: str | None = option(
+        "a previous study's directory: a new study enqueues its top trials first (the next phase of a campaign)",
+        metavar="STUDY_DIR",
+    )
+    warm_start_top_k: int | None = option(
+        "--warm-start-from: how many of its best trials to enqueue", 3, type=int_in(1, 10_000), metavar="K"
+    )
+    narrow: float | None = option(
+        "--warm-start-from: shrink each float/int range to a window of this relative width around the previous "
+        "best (log space for log ranges), inside the original range",
+        type=float_in(0.001, 1.0),
+        metavar="F",
     )
 
 

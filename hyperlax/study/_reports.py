@@ -24,6 +24,7 @@ from hyperlax.study._selection import (
     selection,
 )
 from hyperlax.study._storage import load_stored_study
+from hyperlax.study._warm import phases_text
 
 METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
 
@@ -217,6 +218,8 @@ def study_status(args: QueryArgs, console: Console) -> None:
         table.add_row(key.replace("_", " "), str(counts[key]))
     console.print(table)
     console.print(best_text(study))
+    for line in phases_text(study):
+        console.print(line)
     selected = selection_text(study)
     if selected is not None:
         console.print(f"selected: {selected}")

@@ -53,6 +53,7 @@ from hyperlax.study._reevaluate import reevaluate
 from hyperlax.study._reports import best_text, print_summary, write_outputs
 from hyperlax.study._samplers import make_sampler
 from hyperlax.study._storage import STUDY_FILE, connect_url, mask_url, open_study
+from hyperlax.study._warm import PHASES_ATTR, enqueue_top, warm_start
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -249,16 +250,19 @@ def reports_after_interrupt(study, study_dir: Path) -> bool:
 
 def search(args: SearchArgs, console: Console) -> Path:
     args, study_dir, recipe, continuing = resolve_args(args)
+    recipe, warm_params, phases = warm_start(recipe, args)
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     spec, runner = make_runner(recipe, args.env_config, settings)
     check_structures(runner, recipe, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     # One writer per study directory, unless the study lives in a shared storage: its workers may share one.
     with exclusive(study_dir) if args.storage is None else nullcontext():
-        return run_study(args, study_dir, recipe, continuing, runner, console)
+        return run_study(args, study_dir, recipe, continuing, runner, console, (warm_params, phases))
 
 
-def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console) -> Path:
+def run_study(
+    args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console, warm=([], [])
+) -> Path:
     settings, spec = runner.settings, runner.spec
     record = study_record(recipe, spec, settings, args)
     population = args.nsga_population or args.optuna_study_batch_size
@@ -269,9 +273,11 @@ def run_study(args: SearchArgs, study_dir: Path, recipe, continuing: bool, runne
     url = connect_url(study_dir, args.storage)
     pruner = make_pruner(args.pruner_settings(), settings.num_evaluations)
     study, storage = open_study(url, args, sampler, pruner, record, retry_stale)
+    enqueue_top(study, *warm)  # a new study warm-started from a previous one: its top trials first
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     stored_url = args.storage and mask_url(args.storage)
-    write_json_atomic(study_dir / STUDY_FILE, run_record(args, settings, recipe, spec, storage=stored_url))
+    stored = run_record(args, settings, recipe, spec, storage=stored_url)
+    write_json_atomic(study_dir / STUDY_FILE, {**stored, PHASES_ATTR: study.user_attrs.get(PHASES_ATTR, [])})
     objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions, strict=True))
     console.print(
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
