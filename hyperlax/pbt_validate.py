@@ -2,9 +2,10 @@
 
 PBT's winner carries weights that several members trained with several hyperparameter values. Replaying
 its lineage's schedule from scratch (the values switched at the recorded env steps, no exploitation) and
-training its final values held constant, side by side on seeds PBT never used, says whether the schedule
-itself is worth keeping: each gets the IQM of its per-seed final returns with a 95% bootstrap interval,
-and the schedule the probability of improving on the constant values.
+training its final values held constant, side by side on seeds PBT never used (the same keys for both, so
+seed luck cancels in their difference), says whether the schedule itself is worth keeping: each gets the
+IQM of its per-seed final returns with a 95% bootstrap interval, and the schedule the probability of
+improving on the constant values.
 """
 
 import time
@@ -35,13 +36,13 @@ def replay(runner, schedule: list, final: dict, defaults: dict, ready_interval: 
     their eval returns [member, seeds, evaluations, episodes]."""
     members = [schedule[0]["hparams"], final]
     pool = SlotPool(runner, pool_width(runner.settings.program_width, 2, runner.backend), 2)
-    for m, values in enumerate(members):
-        pool.add(Sample(m, values, {**defaults, **values}))
+    for m, values in enumerate(members):  # the same keys for both: the difference is the schedule's alone
+        pool.add(Sample(m, values, {**defaults, **values}, key_id=0))
     program, slot = next((p, i) for p in pool.programs for i, s in enumerate(p.slots) if s and s.sample.sample_id == 0)
     for k in range(runner.settings.num_evaluations):
         if k and k % ready_interval == 0:
             values = schedule[min(k // ready_interval, len(schedule) - 1)]["hparams"]
-            program.set_config(slot, runner.make_config(Sample(0, values, {**defaults, **values})))
+            program.set_config(slot, runner.make_config(Sample(0, values, {**defaults, **values}, key_id=0)))
         live = pool.step()
     return np.stack([np.stack(s.returns, axis=1) for s in sorted(live, key=lambda s: s.sample.sample_id)])
 

@@ -98,7 +98,7 @@ class Program:
         s = self.runner.settings
         self.slots[i] = Slot(sample, finite=np.ones(s.num_seeds, bool))
         self.configs[i] = self.runner.make_config(sample)
-        keys = config_keys(s.seed, sample.sample_id, s.num_seeds)
+        keys = config_keys(s.seed, sample.keys_id, s.num_seeds)
         if self.keys is None:  # the first sample fills every row, so the program has a valid state at once
             self.configs = [self.configs[i]] * self.width
             self.keys = np.stack([keys] * self.width)

@@ -49,6 +49,11 @@ class Sample:
     sample_id: int
     values: dict  # the sampled hyperparameters, by dotted key
     config: dict  # the full configuration: recipe defaults updated with `values`
+    key_id: int | None = None  # whose PRNG keys it trains with (None: its own id); equal ids share keys
+
+    @property
+    def keys_id(self) -> int:
+        return self.sample_id if self.key_id is None else self.key_id
 
 
 @dataclass
@@ -237,7 +242,7 @@ class Runner:
         padded = plan.samples + [plan.samples[0]] * (plan.padded_size - n)
         chunks = [padded[i : i + width] for i in range(0, len(padded), width)]
         hps = [stack_configs([self.make_config(sample) for sample in chunk]) for chunk in chunks]
-        keys = [np.stack([config_keys(s.seed, sample.sample_id, s.num_seeds) for sample in chunk]) for chunk in chunks]
+        keys = [np.stack([config_keys(s.seed, sample.keys_id, s.num_seeds) for sample in chunk]) for chunk in chunks]
         (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
         eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
         start = time.perf_counter()
