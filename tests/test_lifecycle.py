@@ -183,3 +183,42 @@ def test_the_example_phase_specs_name_only_real_flags():
     phase1 = parsed(["optuna-hp-search", "--spec", str(examples / "pendulum_phase1.yaml")])
     phase2 = parsed(["optuna-hp-search", "--spec", str(examples / "pendulum_phase2.yaml")])
     assert (phase1.n_trials, phase1.total_timesteps, phase2.n_trials, phase2.warm_start_top_k) == (12, 20000, 8, 3)
+
+
+@pytest.mark.slow
+def test_mlflow_tracking_logs_a_parent_run_and_a_nested_run_per_trial(tmp_path, capsys):
+    mlflow = pytest.importorskip("mlflow")
+    uri = f"file:{tmp_path}/m"
+    argv = ["--n-trials", "8", "--pruner", "none", "--mlflow-tracking-uri", uri, "--study-name", "tracked"]
+    assert tiny_study(tmp_path / "runs", *argv)[0] == 0
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("tracked")
+    mlflow.set_tracking_uri(uri)
+    runs = mlflow.search_runs(experiment_ids=[experiment.experiment_id])
+    trials = runs[runs["tags.mlflow.parentRunId"].notna()]
+    parents = runs[runs["tags.mlflow.parentRunId"].isna()]
+    assert len(trials) == 8 and len(parents) == 1, runs
+    assert set(trials["tags.mlflow.parentRunId"]) == set(parents["run_id"])
+    assert trials[f"params.{LAYERS}"].isin(["[8]", "[4, 4]"]).all()
+    assert trials["params.algorithm.hyperparam.actor_lr"].notna().all()
+    assert trials["metrics.final_performance"].notna().all()
+    assert set(trials["tags.hyperlax.state"]) == {"COMPLETE"} and set(trials["status"]) == {"FINISHED"}
+    for run_id in trials["run_id"]:
+        history = client.get_metric_history(run_id, "eval_return")
+        assert len(history) == 2 and history[-1].step == 64, history  # --num-evaluations 2 of --total-timesteps 64
+        assert [a.path for a in client.list_artifacts(run_id)] == ["eval_return.html"]
+    # A resume finds the study's parent run again (by its tags) instead of opening a second one.
+    study_dir = study_dir_of(tmp_path / "runs")
+    assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir), "--n-trials", "9"], capsys)[0] == 0
+    runs = mlflow.search_runs(experiment_ids=[experiment.experiment_id])
+    assert len(runs) == 10 and runs["tags.mlflow.parentRunId"].isna().sum() == 1
+
+
+def test_the_mlflow_flag_without_mlflow_is_one_input_error_naming_the_extra(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else find_spec(name, *a))
+    code, _, err = tiny_study(tmp_path, "--mlflow-tracking-uri", f"file:{tmp_path}/m", capsys=capsys)
+    assert code == 2 and "pip install 'hyperlax[mlflow]'" in err and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []

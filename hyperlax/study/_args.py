@@ -106,6 +106,11 @@ class SearchArgs(RunArgs, SpaceArgs):
         type=float_in(0.001, 1.0),
         metavar="F",
     )
+    mlflow_tracking_uri: str | None = option(
+        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "
+        "a parent run per study, a nested run per trial as it is told",
+        metavar="URI",
+    )
 
 
 def check_objectives(names: list, directions: list) -> None:
@@ -225,3 +230,21 @@ def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
     check_pruner(args.pruner_settings(), args.objective_names, num_evaluations)
+    check_tracking_uri(args.mlflow_tracking_uri)
+
+
+TRACKING_SCHEMES = ("file", "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
+
+
+def check_tracking_uri(uri: str | None) -> None:
+    """--mlflow-tracking-uri: a URI of a store MLflow knows, and the mlflow package installed."""
+    if uri is None:
+        return
+    scheme = uri.split(":", 1)[0].split("+", 1)[0] if ":" in uri else ""
+    if not uri.strip() or scheme not in TRACKING_SCHEMES:
+        raise InputError(
+            f"--mlflow-tracking-uri {uri!r}: expected a URI of {', '.join(f'{s}:' for s in TRACKING_SCHEMES)} "
+            "(e.g. file:/tmp/mlruns or sqlite:///mlflow.db)"
+        )
+    if importlib.util.find_spec("mlflow") is None:
+        raise InputError("--mlflow-tracking-uri needs the mlflow package: pip install 'hyperlax[mlflow]'")

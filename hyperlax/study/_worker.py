@@ -52,7 +52,7 @@ from hyperlax.study._params import json_encoded_keys, suggest_values
 from hyperlax.study._reevaluate import reevaluate
 from hyperlax.study._reports import best_text, print_summary, write_outputs
 from hyperlax.study._samplers import make_sampler
-from hyperlax.study._storage import STUDY_FILE, connect_url, mask_url, open_study
+from hyperlax.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.study._warm import PHASES_ATTR, enqueue_top, warm_start
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class Search:
         self.width = pool_width(settings.program_width, self.capacity, runner.backend)
         self.env_steps = self.train_seconds = 0.0
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.study._tracking's Tracker
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
@@ -193,6 +194,11 @@ class Search:
             self.study.tell(number, values if state == TrialState.COMPLETE else None, state=state)
         except FINISHED_ELSEWHERE:
             log.warning("trial %d was already finished by another worker; its result stays in %s", number, trial_dir)
+        else:
+            if self.tracker is not None:
+                from hyperlax.study._tracking import track_trial
+
+                track_trial(self.tracker, number, state.name, row, trial_dir)
         self.heartbeats.discard(trial_id)
         self.show(self.study.get_trials(deepcopy=False))
 
@@ -229,6 +235,18 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
     }
+
+
+def open_tracking(args: SearchArgs, record: dict, storage: str):
+    """The study's MLflow tracker (--mlflow-tracking-uri), or None; its parent run holds the study's settings."""
+    if args.mlflow_tracking_uri is None:
+        return None
+    from hyperlax.study._tracking import open_tracker
+
+    keys = ("recipe", "env_config", "seed", "num_seeds", "total_timesteps", "num_evaluations", "eval_episodes")
+    settings = {**{k: record[k] for k in keys}, "sampler": args.sampler, "pruner": args.pruner}
+    settings.update(objective_names=args.objective_names, objective_directions=args.objective_directions)
+    return open_tracker(args.mlflow_tracking_uri, args.study_name, storage, settings)
 
 
 def reports_after_interrupt(study, study_dir: Path) -> bool:
@@ -289,6 +307,7 @@ def run_study(
     )
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
+    worker.tracker = open_tracking(args, record, stored_url or str(study_dir / DB_FILE))
     try:
         worker.run()
     except KeyboardInterrupt as exc:
@@ -304,6 +323,10 @@ def run_study(
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
         )
+    if worker.tracker is not None:  # the study's run ends with this worker; a resume or other worker reopens it
+        from hyperlax.study._tracking import finish_tracking
+
+        finish_tracking(worker.tracker)
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
