@@ -66,4 +66,7 @@ def test_validate_best_says_so_when_the_chosen_configuration_is_the_default(tmp_
     assert main(["validate-best", "--study-dir", str(study_dir), "--num-seeds", "2"]) == 0
     [trial] = json.loads((study_dir / "validation" / "validation.json").read_text())
     assert trial["same_as_default"] is True
+    # the same configuration on the same seeds: the same returns, so neither is better
+    assert trial["validation"]["per_seed_final_returns"] == trial["baseline"]["validation"]["per_seed_final_returns"]
+    assert trial["probability_of_improvement"]["estimate"] == 0.5
     assert f"trial {trial['trial']} is the recipe's default configuration" in capsys.readouterr().out

@@ -4,13 +4,14 @@ With many trials and few seeds, the best study value partly picks luck (the winn
 budget is spent, the K best trials (several objectives: up to K of the Pareto front) are trained again on
 S fresh seeds, as one batch through the runner, and the study hands over the best by those values
 (`_selection`). The keys come from the study's --seed plus REEVALUATION_SEED_OFFSET, a stream no trial used
-and that validate-best (FRESH_SEED_OFFSET) does not use either.
+and that validate-best (FRESH_SEED_OFFSET) does not use either; every re-evaluated trial trains on the same
+S seeds (key id SHARED_KEYS), so the K are compared on equal luck.
 
 Which worker re-evaluates: the one that told the study's last trained trial (latest completion time, then
 highest number), as every worker reads from the shared storage; or any worker started with --resume-from,
 which is how a re-evaluation interrupted, or left by a worker that died, is finished. Re-evaluating twice
-costs time, never correctness: a trial's keys depend only on (seed, trial number, seed index), so two
-workers would store the same values.
+costs time, never correctness: the keys depend only on (seed, seed index), so two workers would store
+the same values.
 """
 
 import dataclasses
@@ -39,6 +40,9 @@ from hyperlax.study._selection import (
 # Added to the study's --seed for the re-evaluation's keys; validate-best adds 1_000_003.
 REEVALUATION_SEED_OFFSET = 2_000_003
 REEVALUATION_DIR = "reevaluation"
+# Every re-evaluated (and validated) configuration trains with the keys of this id: the same fresh seeds for
+# all, so a seed's luck is common to the configurations compared and cancels in their comparison.
+SHARED_KEYS = 0
 
 
 def last_teller(trials: list) -> str | None:
@@ -88,10 +92,11 @@ def reevaluate(study, recipe, args: SearchArgs, settings: RunSettings, study_dir
 
 
 def samples_of(study, trials: list, recipe) -> list:
-    """The trials as runner samples (id: trial number), their params decoded over the recipe's defaults."""
+    """The trials as runner samples (id: trial number), their params decoded over the recipe's defaults, all
+    with the keys of SHARED_KEYS."""
     json_keys, defaults = json_keys_of(study), recipe.defaults()
     return [
-        Sample(t.number, values, {**defaults, **values})
+        Sample(t.number, values, {**defaults, **values}, key_id=SHARED_KEYS)
         for t in trials
         for values in [decode_params(t.params, json_keys)]
     ]

@@ -3,7 +3,8 @@ fresh seeds, and say how much better it is, with intervals.
 
 A search picks the configuration that looked best on its own seeds; some of that is luck. The chosen
 trials (by re-evaluated values when the study re-evaluated its top trials, else by the study's) and the
-recipe's default configuration train in one run on seeds no trial and no re-evaluation used. Each gets
+recipe's default configuration train in one run on the same seeds (seed s of each starts from the same
+PRNG key), which no trial and no re-evaluation used, so a seed's luck is shared by all of them. Each gets
 the IQM of its per-seed final returns with a 95% bootstrap interval, and each trial the probability that
 one of its seeds beats one of the default's (the rliable protocol, `hyperlax.intervals`).
 """
@@ -24,14 +25,15 @@ from hyperlax.results import collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans, stored_args
 from hyperlax.runner import RunSettings, Sample
 from hyperlax.study._plots import curves_figure, write_page
-from hyperlax.study._reevaluate import samples_of
+from hyperlax.study._reevaluate import SHARED_KEYS, samples_of
 from hyperlax.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
 from hyperlax.study._storage import STUDY_FILE, load_stored_study
 
 # Added to the study's --seed: every training key of the validation differs from the study's (and from a
 # re-evaluation's, which adds 2_000_003).
 FRESH_SEED_OFFSET = 1_000_003
-# The sample id of the recipe's default configuration (keys: seed, this id, seed index); no trial has it.
+# The sample id of the recipe's default configuration; no trial has it. Every validated configuration trains
+# with the keys of SHARED_KEYS: seed s of the default and of a trial start from the same key.
 DEFAULT_ID = 2**31 - 1
 REPORTED = (
     "final_performance",
@@ -68,7 +70,7 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
     recipe = load_recipe(stored["algo_and_network_config"])
     defaults, samples = recipe.defaults(), samples_of(study, chosen, recipe)
-    baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults)
+    baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults, SHARED_KEYS)
     settings = RunSettings(
         total_timesteps=stored["total_timesteps"],
         num_evaluations=stored["num_evaluations"],
