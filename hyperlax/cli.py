@@ -146,7 +146,7 @@ def run_show_recipe(args, console) -> None:
 def commands() -> list:
     # The command modules import JAX and Optuna; only their option dataclasses are needed to parse.
     from hyperlax.pbt import PBTArgs
-    from hyperlax.study import CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
+    from hyperlax.study import BestArgs, CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
     return [
@@ -159,7 +159,9 @@ def commands() -> list:
         Command("pbt-search", "population-based training: members exploit and explore inside the compiled programs",
                 (PBTArgs, CliArgs, SpecArgs), run_pbt),
         Command("study-status", "trial counts by state and the best value of a study", (QueryArgs,), run_study_status),
-        Command("study-best", "the best trial (or Pareto front) of a study, as JSON", (QueryArgs,), run_study_best),
+        Command("study-best", "the best trial (or Pareto front) of a study as JSON, or with --format yaml the best "
+                "trial's full configuration as a spec that sweep-hp-samples --spec runs again", (BestArgs,),
+                run_study_best),
         Command("study-export", "all trials of a study as CSV or JSON", (ExportArgs,), run_study_export),
         Command("study-plots", "write a study's plots, best params and trials.csv again, from its storage",
                 (QueryArgs,), run_study_plots),

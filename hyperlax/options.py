@@ -285,7 +285,7 @@ class RunArgs:
 def readme_sections() -> dict:
     """README flag tables by marker name, generated from the command dataclasses."""
     from hyperlax.pbt import PBTArgs
-    from hyperlax.study import CompareArgs, ExportArgs, SearchArgs, ValidateArgs
+    from hyperlax.study import BestArgs, CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
     from hyperlax.sweep import SweepArgs
 
     shared = {f.name for f in (*fields(RunArgs), *fields(SpaceArgs))}
@@ -297,7 +297,7 @@ def readme_sections() -> dict:
         "optuna-hp-search": markdown_table([f for f in fields(SearchArgs) if f.name not in shared]),
         "pbt-search": markdown_table([f for f in fields(PBTArgs) if f.name not in shared]),
         "validate-best": markdown_table(fields(ValidateArgs)),
-        "study-commands": markdown_table(fields(ExportArgs)),
+        "study-commands": markdown_table([*fields(ExportArgs), *fields(BestArgs)[len(fields(QueryArgs)) :]]),
         "study-compare": markdown_table(fields(CompareArgs)),
     }
 

@@ -233,6 +233,7 @@ CASES = [
     ("flag", [*SEARCH, "--mlflow-tracking-uri", ""], {}, "--mlflow-tracking-uri '': expected a URI of file:"),
     ("flag", [*SEARCH, "--mlflow-tracking-uri", "ftp://x/m"], {}, "--mlflow-tracking-uri 'ftp://x/m': expected"),
     ("flag", [*SEARCH, "--mlflow-tracking-uri", "mlruns"], {}, "(e.g. file:/tmp/mlruns or sqlite:///mlflow.db)"),
+    ("flag", ["study-best", "--study-dir", "{tmp}", "--format", "xml"], {}, "invalid choice: 'xml'"),
     ("flag", ["validate-best", "--study-dir", "{tmp}", "--num-seeds", "0"], {}, "must be a positive integer"),
     ("flag", ["validate-best"], {}, "the following arguments are required: --study-dir"),
     ("flag", ["study-export", "--study-dir", "{tmp}", "--format", "xml"], {}, "invalid choice: 'xml'"),

@@ -222,3 +222,22 @@ def test_the_mlflow_flag_without_mlflow_is_one_input_error_naming_the_extra(tmp_
     code, _, err = tiny_study(tmp_path, "--mlflow-tracking-uri", f"file:{tmp_path}/m", capsys=capsys)
     assert code == 2 and "pip install 'hyperlax[mlflow]'" in err and err.count("\n") == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_study_best_as_yaml_is_a_spec_that_a_sweep_trains_as_the_best_trial(two_studies, tmp_path, capsys):
+    import yaml
+
+    code, out, _ = run_cli(["study-best", "--study-dir", str(two_studies[0]), "--format", "yaml"], capsys)
+    assert code == 0
+    spec = yaml.safe_load(out)
+    assert spec["search_space"] == {} and spec["search_space_mode"] == "replace" and spec["num_samples"] == 1
+    assert spec["total_timesteps"] == 64 and spec["env_config"] == "gymnax.cartpole"
+    (tmp_path / "best.yaml").write_text(out)
+    root = tmp_path / "again"
+    assert run_cli(["sweep-hp-samples", "--spec", str(tmp_path / "best.yaml"), "--output-root", str(root)])[0] == 0
+    [hparams] = (root / "tiny_ppo" / "gymnax_cartpole").glob("samples/*/hparams.json")
+    [trained] = json.loads(hparams.read_text())
+    best = json.loads((two_studies[0] / "best_optuna_params.json").read_text())["best_trial"]["params"]
+    assert trained["values"] == {} and {k: trained["config"][k] for k in best} == best
+    assert trained["config"] == spec["fixed"]

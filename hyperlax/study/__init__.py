@@ -5,15 +5,17 @@ One concept per module, as in Optuna's own `optuna/study/`: `_args` (options and
 distributions as suggestions), `_ledger` (budget, heartbeats, failing and retrying), `_worker` (ask ->
 runner -> tell), `_selection` (what a study hands over), `_reevaluate` (the top trials on fresh seeds at
 the end), `_reports` (records, JSON, CSV, tables), `_plots`, `_compare` (study-plots, study-compare),
+`_best_spec` (study-best, also as a YAML spec), `_tracking` (MLflow, imported only when asked)
 and `_validate` (validate-best); only `_worker`, `_reevaluate` and `_validate` train. This module is their
 public surface.
 """
 
 from hyperlax.study._args import SearchArgs
+from hyperlax.study._best_spec import BestArgs, study_best
 from hyperlax.study._compare import CompareArgs, study_compare, study_plots
 from hyperlax.study._ledger import beyond_budget, was_trained
 from hyperlax.study._params import decode_params, suggest_values
-from hyperlax.study._reports import ExportArgs, QueryArgs, study_best, study_export, study_status
+from hyperlax.study._reports import ExportArgs, QueryArgs, study_export, study_status
 from hyperlax.study._samplers import SAMPLERS, make_sampler
 from hyperlax.study._storage import connect_url, load_stored_study, mask_url
 from hyperlax.study._validate import ValidateArgs, validate_best
@@ -21,6 +23,7 @@ from hyperlax.study._worker import search
 
 __all__ = [
     "SAMPLERS",
+    "BestArgs",
     "CompareArgs",
     "ExportArgs",
     "QueryArgs",

@@ -225,10 +225,6 @@ def study_status(args: QueryArgs, console: Console) -> None:
         console.print(f"selected: {selected}")
 
 
-def study_best(args: QueryArgs) -> str:
-    return json.dumps(best_summary(load_stored_study(args.study_dir, args.storage)), indent=2)
-
-
 def study_export(args: ExportArgs) -> str:
     study = load_stored_study(args.study_dir, args.storage)
     if (args.format or "csv") == "csv":
