@@ -70,3 +70,17 @@ def test_validate_best_says_so_when_the_chosen_configuration_is_the_default(tmp_
     assert trial["validation"]["per_seed_final_returns"] == trial["baseline"]["validation"]["per_seed_final_returns"]
     assert trial["probability_of_improvement"]["estimate"] == 0.5
     assert f"trial {trial['trial']} is the recipe's default configuration" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_validate_best_trains_with_the_studys_fixed_values(tmp_path, capsys):
+    space = {"mode": "update", "search_space": {}, "fixed": {"algorithm.hyperparam.gamma": 0.97}}
+    argv = ["--n-trials", "2", "--output-root", str(tmp_path), "--search-space", json.dumps(space)]
+    assert main([*SEARCH, "--study-name", "f", *argv]) == 0
+    study_dir = study_dir_of(tmp_path)
+    assert main(["validate-best", "--study-dir", str(study_dir), "--num-seeds", "2"]) == 0
+    configs = [c["config"] for f in (study_dir / "validation").glob("samples/*/hparams.json")
+               for c in json.loads(f.read_text())]  # fmt: skip
+    assert len(configs) == 2 and all(c["algorithm.hyperparam.gamma"] == 0.97 for c in configs), configs
+    [trial] = json.loads((study_dir / "validation" / "validation.json").read_text())
+    assert "algorithm.hyperparam.gamma" not in trial["baseline"]["params"]

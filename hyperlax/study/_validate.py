@@ -24,6 +24,7 @@ from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans, stored_args
 from hyperlax.runner import RunSettings, Sample
+from hyperlax.space_spec import apply_space
 from hyperlax.study._plots import curves_figure, write_page
 from hyperlax.study._reevaluate import SHARED_KEYS, samples_of
 from hyperlax.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
@@ -68,7 +69,8 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
     chosen, selected_by = selection(study)
     if not chosen:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
-    recipe = load_recipe(stored["algo_and_network_config"])
+    # The study's space and fixed values (--search-space) applied as the study applied them.
+    recipe = apply_space(load_recipe(stored["algo_and_network_config"]), stored.get("search_space"))
     defaults, samples = recipe.defaults(), samples_of(study, chosen, recipe)
     baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults, SHARED_KEYS)
     settings = RunSettings(
