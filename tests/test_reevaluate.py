@@ -119,3 +119,20 @@ def test_a_resume_with_a_larger_k_retrains_only_the_new_trials(study_dir):
     assert rounds == ["round_0000", "round_0001"]
     new = [n for n, r in records.items() if r["batch_dir"].startswith("reevaluation/round_0001")]
     assert len(new) == 1
+
+
+def test_a_reevaluation_cut_short_is_finished_by_a_resume_with_the_same_values(study_dir):
+    study = load(study_dir, "re")
+    stored = study.user_attrs["reevaluation"]
+    first = min(stored["trials"])
+    cut_short = {**stored, "status": "training", "trials": {first: stored["trials"][first]}}
+    study.set_user_attr("reevaluation", cut_short)  # as an interrupted re-evaluation leaves it
+    assert load(study_dir, "re").user_attrs["reevaluation"]["status"] == "training"
+    rounds = len(list((study_dir / "reevaluation").glob("round_*")))
+    assert run_cli(["optuna-hp-search", "--resume-from", str(study_dir)])[0] == 0
+    after = load(study_dir, "re").user_attrs["reevaluation"]
+    assert after["status"] == "done" and sorted(after["trials"]) == sorted(stored["trials"])
+    assert len(list((study_dir / "reevaluation").glob("round_*"))) == rounds + 1
+    for number, record in stored["trials"].items():  # retrained on the same keys: the same values
+        for key in ("final_performance", "per_seed_final_returns"):
+            assert after["trials"][number]["metrics"][key] == record["metrics"][key]

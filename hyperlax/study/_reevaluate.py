@@ -24,7 +24,7 @@ from hyperlax.options import with_defaults
 from hyperlax.results import claim_numbered_dir, collect_rows, write_json_atomic
 from hyperlax.run import make_runner, run_plans
 from hyperlax.runner import RunSettings, Sample
-from hyperlax.signals import Interrupted
+from hyperlax.signals import as_interrupted
 from hyperlax.study._args import SearchArgs
 from hyperlax.study._ledger import was_trained
 from hyperlax.study._params import decode_params, json_keys_of
@@ -83,9 +83,10 @@ def reevaluate(study, recipe, args: SearchArgs, settings: RunSettings, study_dir
         fresh = dataclasses.replace(settings, num_seeds=num_seeds, seed=seed, hparam_batch_size=len(missing))
         try:
             stored.update(train(samples_of(study, missing, recipe), recipe, args.env_config, fresh, study_dir, console))
-        except Interrupted as exc:
-            exc.kept = f"every trial is kept; the re-evaluation stopped: finish it with --resume-from {study_dir}"
-            raise
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM
+            stop = as_interrupted(exc)
+            stop.kept = f"every trial is kept; the re-evaluation stopped: finish it with --resume-from {study_dir}"
+            raise stop from None
     trials_attr = {str(t.number): stored[t.number] for t in trials}
     study.set_user_attr(REEVALUATION_ATTR, {**attr, "status": "done", "trials": trials_attr})
     write_report(study, trials, study_dir / REEVALUATION_DIR / "reevaluation.json", console)
