@@ -8,6 +8,7 @@ library code swallowed, so a run never carries on after one.
 """
 
 import signal
+import sys
 from contextlib import contextmanager
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -46,6 +47,14 @@ def install() -> None:
     _received = None
     for signum in EXIT_CODES:
         signal.signal(signum, _handle)
+    sys.unraisablehook = _quiet_unraisable
+
+
+def _quiet_unraisable(unraisable) -> None:
+    """A signal that lands in a garbage-collection callback cannot propagate from there (Python prints it
+    as 'Exception ignored'); `check()` raises it at the next safe point, so it is not printed."""
+    if not isinstance(unraisable.exc_value, Interrupted):
+        sys.__unraisablehook__(unraisable)
 
 
 def as_interrupted(exc: KeyboardInterrupt) -> Interrupted:

@@ -113,7 +113,7 @@ def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
         (["--sampling-method", "grid"], "unknown sampling method 'grid'; valid: qmc_sobol, random"),
         (["--num-samples", "0"], "must be a positive integer, got 0"),
         (["--hparam-batch-size", "-3"], "must be a positive integer, got -3"),
-        (["--total-timesteps", "abc"], "expected a positive integer, got 'abc'"),
+        (["--total-timesteps", "abc"], "expected an integer from 1 to 1000000000, got 'abc'"),
         (["--algo-and-network-config", "no/such/recipe.py"], "recipe file 'no/such/recipe.py' does not exist"),
         (["--resume-from", "/nonexistent/sweep"], "--resume-from /nonexistent/sweep: no sweep.json there"),
         (["--sequential", "maybe"], "expected True or False, got 'maybe'"),
