@@ -165,6 +165,7 @@ def test_a_configuration_gives_identical_returns_alone_in_a_batch_of_2_and_of_4_
     assert np.array_equal(pair, four) and np.array_equal(pair, alone)
 
 
+@pytest.mark.slow
 def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):
     result = run_batch(runner, [make_sample(0), make_sample(1, lr=1e30, max_grad_norm=1e30)])
     assert {row["sample_id"]: row["status"] for row in result.rows} == {0: "ok", 1: "failed"}

@@ -27,6 +27,7 @@ PBT = ["pbt-search", "--algo-and-network-config", TINY_PPO, "--env-config", "gym
        "--ready-interval", "2"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_exploit_copies_parameters_optimizer_and_buffer_exactly_and_keeps_the_members_own_keys():
     recipe = load_recipe(TINY_SAC)
     settings = RunSettings(total_timesteps=64, num_evaluations=2, num_seeds=2, eval_episodes=1)

@@ -17,6 +17,7 @@ def tiny_config(**overrides):
     return config_from_flat(ppo.Config, flat)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("anneal_lr", [True, False])
 def test_annealed_learning_rate_reaches_zero_at_the_last_update(anneal_lr):
     config = tiny_config(anneal_lr=anneal_lr)

@@ -123,6 +123,7 @@ def test_a_diverging_configuration_fails_alone(tiny):
     assert np.isfinite(result.rows[0]["final_performance"])
 
 
+@pytest.mark.slow
 def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unchanged(tiny):
     make_sample, make_runner = tiny
     runner = make_runner(total_timesteps=128, num_evaluations=4)  # evaluations after 32, 64, 96, 128 steps

@@ -114,6 +114,7 @@ def test_alpha_is_learned_when_autotuned_and_fixed_otherwise(history):
     assert float(fixed) == pytest.approx(np.log(0.5))
 
 
+@pytest.mark.slow
 def test_time_limit_transitions_keep_the_last_observation_and_are_not_terminal():
     # Pendulum never terminates, it only truncates at 200 steps; the buffer holds each env's stream
     # interleaved (num_envs=2), and no updates run.
@@ -141,6 +142,7 @@ def make_sample(sample_id, **overrides):
     return Sample(sample_id, values, {**load_recipe("sac_mlp").defaults(), **TINY, **values})
 
 
+@pytest.mark.slow
 def test_a_configuration_gives_identical_returns_alone_in_a_batch_of_2_and_of_4_at_another_position(runner):
     target = make_sample(7, actor_lr=3e-3, tau=0.01)
     others = [make_sample(i, actor_lr=10 ** -(i + 2), gamma=0.9 + 0.02 * i) for i in range(3)]

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from hyperlax.cli import main
+from hyperlax.results import is_complete
 from tests.conftest import TINY_PPO
 
 FAST = [
@@ -81,6 +82,28 @@ def test_resume_reruns_only_the_batch_without_success_marker(tmp_path, capsys):
     assert f"{len(batches) - 1} of {len(batches)} batches already complete, skipped" in out
     assert kept.stat().st_mtime_ns == kept_mtime
     assert (sweep_dir / "samples" / "batch_00001" / "success.txt").exists()
+    assert without_timing(results(sweep_dir)) == without_timing(before)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["delete metrics.json", "truncate curves.npz", "edit hparams.json"])
+def test_resume_trains_again_a_batch_whose_files_are_not_intact_although_success_txt_stays(damage, tmp_path):
+    assert sweep(tmp_path, "--num-samples", "4", "--hparam-batch-size", "2") == 0
+    sweep_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    damaged, kept = sweep_dir / "samples" / "batch_00001", sweep_dir / "samples" / "batch_00000" / "metrics.json"
+    before, kept_mtime = results(sweep_dir), kept.stat().st_mtime_ns
+    if damage == "delete metrics.json":
+        (damaged / "metrics.json").unlink()
+    elif damage == "truncate curves.npz":
+        (damaged / "curves.npz").write_bytes((damaged / "curves.npz").read_bytes()[:100])
+    else:
+        (damaged / "hparams.json").write_text((damaged / "hparams.json").read_text().replace("0", "1", 1))
+    assert (damaged / "success.txt").exists() and not is_complete(damaged)
+
+    assert main(["sweep-hp-samples", "--resume-from", str(sweep_dir)]) == 0
+
+    assert kept.stat().st_mtime_ns == kept_mtime  # the intact batch was skipped
+    assert is_complete(damaged)  # trained and written again, whole
     assert without_timing(results(sweep_dir)) == without_timing(before)
 
 
