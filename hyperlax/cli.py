@@ -152,9 +152,9 @@ def commands() -> list:
     return [
         Command("sweep-hp-samples", "train N samples of a recipe's search space and tabulate them",
                 (SweepArgs, CliArgs, SpecArgs, PresetArgs), run_sweep),
-        Command("optuna-hp-search", "an Optuna study whose trials are trained in vectorized super-batches",
+        Command("optuna-hp-search", "an Optuna study whose trials stream through a pool of vectorized slots",
                 (SearchArgs, CliArgs, SpecArgs, PresetArgs), run_search,
-                "An Optuna study whose trials are trained in vectorized super-batches. Unless --total-timesteps "
+                "An Optuna study whose trials stream through a pool of vectorized slots. Unless --total-timesteps "
                 "is given, each trial trains the recipe's total_timesteps, at most 50000."),
         Command("pbt-search", "population-based training: members exploit and explore inside the compiled programs",
                 (PBTArgs, CliArgs, SpecArgs), run_pbt),

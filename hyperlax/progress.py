@@ -61,7 +61,7 @@ class BatchProgress:
         self._progress.update(self._task, status=self._status())
 
     def set_total_batches(self, total_batches: int) -> None:
-        """Change the total (a search learns its batches one super-batch at a time)."""
+        """Change the total (a search learns how much it will train as it goes)."""
         self.total_batches = total_batches
         self._progress.update(self._task, total=total_batches * self.segments_per_batch, status=self._status())
 

@@ -61,7 +61,7 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
     """A sampler built afresh for every trial, seeded by (--seed, trial number).
 
     Workers sharing a study then never draw the same random numbers (trial numbers are unique), and a
-    trial's suggestion does not depend on which worker or super-batch asked it.
+    trial's suggestion does not depend on which worker asked it, or when.
     """
 
     def __init__(self, make: Callable, seed: int):
@@ -90,7 +90,7 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
 
 def make_sampler(name: str, seed: int, population_size: int, startup_trials: int | None = None):
     """The named sampler; genetic ones take `population_size` trials as one generation (a study gives its
-    --nsga-population, by default its super-batch); `startup_trials`: TPE's, CMA-ES's and GP's
+    --nsga-population, by default --optuna-study-batch-size); `startup_trials`: TPE's, CMA-ES's and GP's
     n_startup_trials (random trials before the model), their own default when None."""
     spec = SAMPLERS[name]
 
