@@ -17,14 +17,12 @@ from rich.table import Table
 
 from hyperlax.errors import InputError
 from hyperlax.intervals import improvement_interval, iqm_interval
+from hyperlax.pbt import PBT_FILE
 from hyperlax.pool import SlotPool, pool_width
 from hyperlax.recipes import load_recipe
 from hyperlax.results import read_json, write_json_atomic
-from hyperlax.run import make_runner, stored_args
+from hyperlax.run import FRESH_SEED_OFFSET, make_runner, stored_args
 from hyperlax.runner import RunSettings, Sample, metrics_row
-
-PBT_FILE = "pbt.json"
-FRESH_SEED_OFFSET = 1_000_003  # as validate-best on a study: keys PBT's members never drew
 
 
 def is_pbt_dir(path) -> bool:

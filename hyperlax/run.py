@@ -35,6 +35,9 @@ def check_positive(name: str, value) -> None:
 
 
 LOCK_FILE = "hyperlax.lock"
+# Added to a run's --seed by validate-best: every training key of a validation differs from the run's (and
+# from a study re-evaluation's, which adds 2_000_003).
+FRESH_SEED_OFFSET = 1_000_003
 
 
 def check_width(program_width: int | None, batch_size: int, batch_flag: str) -> None:

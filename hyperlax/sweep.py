@@ -184,15 +184,19 @@ def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Conso
 
     def on_done(sample, row, returns, eval_steps) -> None:
         write_samples(samples_dir / sample_dir_name(sample.sample_id), [sample], [row], returns, eval_steps)
-        state = {Status.OK: TrialState.COMPLETE, Status.PRUNED: TrialState.PRUNED}.get(row["status"], TrialState.FAIL)
-        study.tell(
-            trials.pop(sample.sample_id), row["final_performance"] if state == TrialState.COMPLETE else None, state
-        )
+        state, value = pruning_outcome(row)
+        study.tell(trials.pop(sample.sample_id), value, state)
 
     s = args.hparam_batch_size
     pool = SlotPool(runner, pool_width(runner.settings.program_width, s, runner.backend), s)
     with BatchProgress(console, len(pending), evaluations, "samples") as progress:
         stream(pool, next_samples, on_done, should_stop, progress)
+
+
+def pruning_outcome(row: dict) -> tuple:
+    """A sample's row as the pruning study's trial state and value."""
+    state = {Status.OK: TrialState.COMPLETE, Status.PRUNED: TrialState.PRUNED}.get(row["status"], TrialState.FAIL)
+    return state, row["final_performance"] if state == TrialState.COMPLETE else None
 
 
 def sample_dir_name(sample_id: int) -> str:
@@ -205,8 +209,7 @@ def finished_trial(sample_dir: Path):
     returns = np.load(sample_dir / "curves.npz")["returns"][0]  # [seeds, evaluations, episodes]
     curve = returns.mean(axis=(0, 2))
     intermediate = {k + 1: float(v) for k, v in enumerate(curve) if np.isfinite(v)}
-    state = {Status.OK: TrialState.COMPLETE, Status.PRUNED: TrialState.PRUNED}.get(row["status"], TrialState.FAIL)
-    value = row["final_performance"] if state == TrialState.COMPLETE else None
+    state, value = pruning_outcome(row)
     return optuna.trial.create_trial(state=state, value=value, intermediate_values=intermediate)
 
 

@@ -22,7 +22,7 @@ from hyperlax.intervals import CONFIDENCE, RESAMPLES, improvement_interval, iqm_
 from hyperlax.options import check_values, int_in, option, with_defaults
 from hyperlax.recipes import load_recipe
 from hyperlax.results import collect_rows, write_json_atomic
-from hyperlax.run import make_runner, run_plans, stored_args
+from hyperlax.run import FRESH_SEED_OFFSET, make_runner, run_plans, stored_args
 from hyperlax.runner import RunSettings, Sample
 from hyperlax.space_spec import apply_space
 from hyperlax.study._plots import curves_figure, write_page
@@ -30,9 +30,6 @@ from hyperlax.study._reevaluate import SHARED_KEYS, samples_of
 from hyperlax.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
 from hyperlax.study._storage import STUDY_FILE, load_stored_study
 
-# Added to the study's --seed: every training key of the validation differs from the study's (and from a
-# re-evaluation's, which adds 2_000_003).
-FRESH_SEED_OFFSET = 1_000_003
 # The sample id of the recipe's default configuration; no trial has it. Every validated configuration trains
 # with the keys of SHARED_KEYS: seed s of the default and of a trial start from the same key.
 DEFAULT_ID = 2**31 - 1
