@@ -249,7 +249,7 @@ class RunArgs:
         "configurations per compiled program: a fixed width keeps every configuration's results bitwise equal "
         "wherever it runs; wider programs use a GPU better",
         type=int_in(1, 65_536),
-        shown="2 on CPU, the runner batch size on GPU",
+        shown="on CPU 1 (2 with one seed), one program per core; on GPU the runner batch size",
     )
     pruner: str | None = option(
         "none, median, halving (asynchronous successive halving, recommended) or hyperband: stop configurations "

@@ -26,7 +26,7 @@ from hyperlax.algos.common import dotted_key, is_traced
 from hyperlax.errors import InputError
 from hyperlax.options import RunArgs, check_values, defaults_of, fixed_options, float_in, int_in, option
 from hyperlax.pbt_records import best_schedule, load_checkpoint, save_checkpoint, write_outputs
-from hyperlax.pool import SlotPool, pool_width
+from hyperlax.pool import SlotPool
 from hyperlax.progress import BatchProgress
 from hyperlax.recipes import Recipe, load_recipe
 from hyperlax.results import write_json_atomic
@@ -146,7 +146,7 @@ class Population:
         self.runner, self.recipe = runner, recipe
         self.defaults = recipe.defaults()
         capacity = args.population_size
-        self.pool = SlotPool(runner, pool_width(runner.settings.program_width, capacity, runner.backend), capacity)
+        self.pool = SlotPool.for_runner(runner, capacity)
         for m, values in enumerate(members):
             self.pool.add(Sample(m, values, {**self.defaults, **values}))
         self.where = {slot.sample.sample_id: (p, i) for p in self.pool.programs
@@ -276,3 +276,4 @@ def train_population(args: PBTArgs, recipe: Recipe, runner, out: Path, console: 
         f"pbt: member {winner['member']} wins with {winner['final_return']:.4g} after "
         f"{time.perf_counter() - start:.0f}s; {', '.join(str(f.relative_to(out)) for f in files)}"
     )
+    console.print(f"throughput: {runner.meter.summary(time.perf_counter() - start)}")

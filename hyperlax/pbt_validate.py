@@ -18,7 +18,7 @@ from rich.table import Table
 from hyperlax.errors import InputError
 from hyperlax.intervals import improvement_interval, iqm_interval
 from hyperlax.pbt import PBT_FILE
-from hyperlax.pool import SlotPool, pool_width
+from hyperlax.pool import SlotPool
 from hyperlax.recipes import load_recipe
 from hyperlax.results import read_json, write_json_atomic
 from hyperlax.run import FRESH_SEED_OFFSET, make_runner, stored_args
@@ -33,7 +33,7 @@ def replay(runner, schedule: list, final: dict, defaults: dict, ready_interval: 
     """Train the schedule (member 0, values switched at each interval) and the final values (member 1):
     their eval returns [member, seeds, evaluations, episodes]."""
     members = [schedule[0]["hparams"], final]
-    pool = SlotPool(runner, pool_width(runner.settings.program_width, 2, runner.backend), 2)
+    pool = SlotPool.for_runner(runner, 2)
     for m, values in enumerate(members):  # the same keys for both: the difference is the schedule's alone
         pool.add(Sample(m, values, {**defaults, **values}, key_id=0))
     program, slot = next((p, i) for p in pool.programs for i, s in enumerate(p.slots) if s and s.sample.sample_id == 0)

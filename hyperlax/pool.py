@@ -15,7 +15,7 @@ therefore bitwise equal wherever and whenever it ran: alone, in a batch, or refi
 Programs are per structure. The pool holds at most `capacity` live samples; a sample whose structure has no
 free slot opens another program of that structure (compiled once per structure and width), and programs
 left without a live sample are dropped. Programs of different structures time-share the device: every step
-dispatches one segment of each live program before reading any result.
+runs one segment of each live program, side by side on the CPU's cores (or queued on a GPU).
 """
 
 import logging
@@ -27,17 +27,17 @@ import jax.numpy as jnp
 import numpy as np
 
 from hyperlax.algos.common import stack_configs
-from hyperlax.runner import CPU_CHUNK, Runner, Sample, config_keys, is_out_of_memory
+from hyperlax.runner import Runner, Sample, config_keys, cpu_width, is_out_of_memory, run_parallel
 
 log = logging.getLogger(__name__)
 
 
-def pool_width(program_width: int | None, capacity: int, backend: str) -> int:
-    """Slots per program: --program-width when given; else CPU_CHUNK on CPU (bitwise results, one program
-    per core), and on GPU the whole capacity, one wide program."""
+def pool_width(program_width: int | None, capacity: int, backend: str, num_seeds: int) -> int:
+    """Slots per program: --program-width when given; else cpu_width on CPU (bitwise results, programs side
+    by side on the cores), and on GPU the whole capacity, one wide program."""
     if program_width is not None:
         return program_width
-    return CPU_CHUNK if backend == "cpu" else capacity
+    return cpu_width(num_seeds) if backend == "cpu" else capacity
 
 
 @dataclass
@@ -135,10 +135,13 @@ class Program:
         self.configs[i] = config
         self.hp = stack_configs(self.configs)
 
-    def dispatch(self):
-        """Start one segment of this program; the result is read by `collect`."""
+    def prepare(self) -> None:
+        """Compile and initialise what `run_segment` needs (in the calling thread: compiles are not shared)."""
         if self.fresh:
             self.initialise_fresh()
+
+    def run_segment(self):
+        """One segment of this program (after `prepare`); the result is stored by `collect`."""
         (_, segment, _), _ = self.runner._compiled(self.hp, self.keys)
         return segment(self.hp, self.state)
 
@@ -165,6 +168,12 @@ class SlotPool:
         self.waiting: list[Sample] = []  # samples to (re)start as soon as there is room: after out of memory
         self.env_steps = 0.0  # trained by live slots (slots without a sample compute, but count for nothing)
         self.train_seconds = 0.0
+
+    @classmethod
+    def for_runner(cls, runner: Runner, capacity: int) -> "SlotPool":
+        """A pool of `capacity` slots in programs of the runner's width (pool_width)."""
+        s = runner.settings
+        return cls(runner, pool_width(s.program_width, capacity, runner.backend, s.num_seeds), capacity)
 
     @property
     def live(self) -> int:
@@ -222,13 +231,20 @@ class SlotPool:
             self._place(self.waiting.pop(0))
         running = [p for p in self.programs if p.live]
         start, compiled_before = time.perf_counter(), self.compile_seconds
-        outputs = [p.dispatch() for p in running]  # all dispatched before any is read: programs overlap
+        for program in running:
+            program.prepare()
+        outputs = run_parallel([program.run_segment for program in running])  # side by side on the cores
         live = []
+        env_steps = 0
         for program, output in zip(running, outputs, strict=True):
             slots = program.collect(output)
-            self.env_steps += len(slots) * program.steps_per_segment * self.runner.settings.num_seeds
+            env_steps += len(slots) * program.steps_per_segment * self.runner.settings.num_seeds
             live += slots
-        self.train_seconds += time.perf_counter() - start - (self.compile_seconds - compiled_before)
+        seconds = time.perf_counter() - start - (self.compile_seconds - compiled_before)
+        self.env_steps += env_steps
+        self.train_seconds += seconds
+        self.runner.meter.env_steps += env_steps
+        self.runner.meter.train_seconds += seconds
         return live
 
     def remove(self, sample_id: int) -> Slot:

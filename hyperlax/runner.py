@@ -1,16 +1,20 @@
-"""The vectorized runner: samples -> structural groups -> batches -> jit(vmap(vmap(train))) -> curves.
+"""The vectorized runner: samples -> structural groups -> batches -> jit(vmap(train over rows)) -> curves.
 
 It knows nothing about Optuna or files: configurations `{dotted_key: value}` come in, one row of metrics
 and a learning curve per configuration go out.
 """
 
+import functools
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from hyperlax.algos.common import config_from_flat, stack_configs, structural_key
@@ -21,13 +25,20 @@ from hyperlax.outcomes import Reason, Status
 
 log = logging.getLogger(__name__)
 
-# Width of the config axis of every program on CPU. XLA picks different vectorised code for different
-# config-axis sizes, so the same configuration trained in batches of 2, 4 or 16 drifts apart in float
-# rounding (measured: up to 25% in return after 20k PPO steps). Every CPU program therefore vmaps exactly
-# CPU_CHUNK configurations and a batch runs as ceil(n / CPU_CHUNK) calls of it: a configuration gets
-# bitwise-identical results in any batch, at any position, with any companions and in sequential mode.
-# Chunks of 2 were also faster than one vmap of 8 on a 2-core CPU (cache-sized working set).
-CPU_CHUNK = 2
+# Rows of a CPU program. A program trains (configuration, seed) rows in one vmapped axis, and XLA picks
+# different vectorised code for different axis sizes, so the same configuration trained in programs of
+# different widths drifts apart in float rounding (measured: up to 25% in return after 20k PPO steps, and a
+# 1-row program differs from a 2-row one). Every CPU program of a run therefore has one width, and a
+# configuration gets bitwise-identical results in any batch, at any position, with any companions and in
+# sequential mode: at least CPU_MIN_ROWS rows, so a configuration with 2 seeds or more fills a program alone,
+# and with 1 seed two configurations share one (a configuration alone takes a discarded padding twin).
+# Narrow programs are also the fast ones on a CPU: one per core, side by side (see run_parallel).
+CPU_MIN_ROWS = 2
+
+
+def cpu_width(num_seeds: int) -> int:
+    """Configurations per CPU program: as few as give CPU_MIN_ROWS rows."""
+    return max(1, CPU_MIN_ROWS // num_seeds)
 
 
 @dataclass(frozen=True)
@@ -76,47 +87,91 @@ class BatchResult:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class Meter:
+    """What a runner has trained and compiled so far, for the summary of a command."""
+
+    env_steps: float = 0.0  # by the configurations that count (not padding twins, not empty slots)
+    train_seconds: float = 0.0
+    compile_seconds: float = 0.0
+    compiled: int = 0  # programs (an init and a segment) compiled
+    cached: int = 0  # programs read from the persistent compile cache instead
+
+    def summary(self, wall_seconds: float) -> str:
+        rate = self.env_steps / self.train_seconds if self.train_seconds else 0.0
+        share = self.compile_seconds / wall_seconds if wall_seconds else 0.0
+        return (
+            f"{self.env_steps:,.0f} env steps at {rate:,.0f} env-steps/s; {self.compile_seconds:.1f}s compiling "
+            f"({share:.0%} of {wall_seconds:.1f}s wall): {plural(self.compiled, 'program')} compiled, {self.cached} "
+            f"read from the compile cache"
+        )
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+_cache_hits = 0
+
+
+def _count_cache_hits(event: str, **kwargs) -> None:
+    global _cache_hits
+    if event == "/jax/compilation_cache/cache_hits":
+        _cache_hits += 1
+
+
+@functools.cache
+def _listen_for_cache_hits() -> None:
+    jax.monitoring.register_event_listener(_count_cache_hits)
+
+
 def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
     """The PRNG keys of one configuration: they depend on (seed, sample id, seed index) alone."""
     base = jax.random.fold_in(jax.random.PRNGKey(seed), sample_id)
     return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
 
 
-def chunk_width(group_batch_size: int, backend: str, program_width: int | None = None) -> int:
-    """Configs per program call: `program_width` when set; else CPU_CHUNK on CPU, and on GPU the group's
-    whole batch, so it compiles once."""
+def chunk_width(group_batch_size: int, backend: str, program_width: int | None = None, num_seeds: int = 1) -> int:
+    """Configs per program call: `program_width` when set; else cpu_width(num_seeds) on CPU, and on GPU the
+    group's whole batch, so it compiles once."""
     if program_width is not None:
         return program_width
-    return CPU_CHUNK if backend == "cpu" else group_batch_size
+    return cpu_width(num_seeds) if backend == "cpu" else group_batch_size
 
 
-def padded_size(num_configs: int, group_batch_size: int, backend: str, program_width: int | None = None) -> int:
+def padded_size(
+    num_configs: int, group_batch_size: int, backend: str, program_width: int | None = None, num_seeds: int = 1
+) -> int:
     """Configs actually trained for a batch of `num_configs`: a whole number of chunks.
 
     A padded slot repeats a configuration and its result is discarded. On GPU it costs almost nothing
     next to a compile, so a short last batch takes the group's shape and reuses its program. On CPU a
-    padded slot costs real compute, so at most CPU_CHUNK - 1 slots are padded (only in a batch of odd size).
+    padded slot costs real compute: only a 1-seed batch of odd size has one.
     """
-    width = chunk_width(group_batch_size, backend, program_width)
+    width = chunk_width(group_batch_size, backend, program_width, num_seeds)
     return max(1, math.ceil(num_configs / width)) * width
 
 
 def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
     """Slice samples into batches whose configurations share one structural key.
 
-    sequential: one sample per run, in sample order.
+    sequential: one sample per run, in sample order (two per run on CPU with one seed: sequential_runs).
     batched (default): samples are taken in sample order, `hparam_batch_size` at a time; a slice that
       mixes structures is split into one batch per structure.
     group_by_structure: all samples of one structure are gathered first (structures in order of first
       appearance), then sliced, so batches are full and each structure compiles as few shapes as possible.
     """
-    width = settings.program_width
+    width, seeds = settings.program_width, settings.num_seeds
     if settings.sequential:
         return [
             BatchPlan(
-                f"run_{i:04d}", [s], structure_of(s), padded_size(1, 1, backend, width), chunk_width(1, backend, width)
+                f"run_{i:04d}",
+                run,
+                structure_of(run[0]),
+                padded_size(len(run), 1, backend, width, seeds),
+                chunk_width(1, backend, width, seeds),
             )
-            for i, s in enumerate(samples)
+            for i, run in enumerate(sequential_runs(samples, structure_of, settings, backend))
         ]
     size = settings.hparam_batch_size
     if settings.group_by_structure:
@@ -140,11 +195,26 @@ def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, b
                 f"batch_{len(plans):05d}",
                 chunk,
                 key,
-                padded_size(len(chunk), group_sizes[key], backend, width),
-                chunk_width(group_sizes[key], backend, width),
+                padded_size(len(chunk), group_sizes[key], backend, width, seeds),
+                chunk_width(group_sizes[key], backend, width, seeds),
             )
         )
     return plans
+
+
+def sequential_runs(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
+    """Sequential mode's runs, in sample order: one sample each, except on CPU with one seed, where two
+    consecutive samples of one structure share a run. Its program has two config slots either way, and
+    the samples are independent and bitwise equal in either slot: a second sample costs what its padding
+    twin would."""
+    per_run = cpu_width(settings.num_seeds) if backend == "cpu" and settings.program_width is None else 1
+    runs = []
+    for sample in samples:
+        if runs and len(runs[-1]) < per_run and structure_of(runs[-1][0]) == structure_of(sample):
+            runs[-1].append(sample)
+        else:
+            runs.append([sample])
+    return runs
 
 
 def group_by(samples: list, structure_of: Callable) -> dict:
@@ -174,6 +244,8 @@ class Runner:
         self.settings = settings
         self.backend = jax.default_backend()
         self._programs = {}  # (structural key, config axis) -> (init, segment, steps_per_segment)
+        self.meter = Meter()
+        _listen_for_cache_hits()
 
     def make_config(self, sample: Sample):
         return config_from_flat(self.algorithm.Config, sample.config)
@@ -191,14 +263,20 @@ class Runner:
             return self._programs[cache_key], 0.0
         s = self.settings
         train = self.algorithm.make_train(hp, self.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
-        batched_init = jax.vmap(jax.vmap(train.init, in_axes=(None, 0)), in_axes=(0, 0))
-        batched_segment = jax.vmap(jax.vmap(train.segment, in_axes=(None, 0)), in_axes=(0, 0))
-        start = time.perf_counter()
-        init = jax.jit(batched_init).lower(hp, keys).compile()
+        batched_init, batched_segment = over_rows(train.init), over_rows(train.segment)
+        rows = config_sharding(keys.shape[0])
+        placement = {} if rows is None else {"in_shardings": rows, "out_shardings": rows}
+        start, hits_before = time.perf_counter(), _cache_hits
+        init = jax.jit(batched_init, **placement).lower(hp, keys).compile()
         state_shape = jax.eval_shape(batched_init, hp, keys)
+        # A GPU updates the state in place; XLA:CPU does not use donated buffers, so it is not asked to.
         donate = (1,) if self.backend != "cpu" else ()
-        segment = jax.jit(batched_segment, donate_argnums=donate).lower(hp, state_shape).compile()
+        segment = jax.jit(batched_segment, donate_argnums=donate, **placement).lower(hp, state_shape).compile()
         seconds = time.perf_counter() - start
+        from_cache = _cache_hits - hits_before == 2  # init and segment both read from the persistent cache
+        self.meter.cached += from_cache
+        self.meter.compiled += not from_cache
+        self.meter.compile_seconds += seconds
         self._programs[cache_key] = (init, segment, train.steps_per_segment)
         return self._programs[cache_key], seconds
 
@@ -231,8 +309,8 @@ class Runner:
             plan.name,
             part,
             plan.structural_key,
-            padded_size(n, n, self.backend, width),
-            chunk_width(n, self.backend, width),
+            padded_size(n, n, self.backend, width, self.settings.num_seeds),
+            chunk_width(n, self.backend, width, self.settings.num_seeds),
         )
 
     def _run(self, plan: BatchPlan, on_segment: Callable | None, should_stop: Callable | None) -> BatchResult:
@@ -246,7 +324,7 @@ class Runner:
         (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
         eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
         start = time.perf_counter()
-        states = [init(hp, key) for hp, key in zip(hps, keys, strict=True)]
+        states = run_parallel([functools.partial(init, hp, key) for hp, key in zip(hps, keys, strict=True)])
         returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
         stopped_at = {}  # sample index -> (evaluations done, its finite flags then)
         running = [True] * len(chunks)
@@ -279,6 +357,8 @@ class Runner:
                 row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), *scoring)
             rows.append(row)
         steps_per_second = s.num_seeds * trained_segments * steps_per_segment / wall
+        self.meter.env_steps += s.num_seeds * trained_segments * steps_per_segment
+        self.meter.train_seconds += wall
         for row in rows:
             row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)
         return BatchResult(rows, returns, eval_steps, compile_seconds, wall, steps_per_second)
@@ -287,8 +367,9 @@ class Runner:
     def _evaluate_running(segment, hps, states, running, finite, width) -> np.ndarray:
         """One segment of every running chunk (updating `states` and `finite` in place); their eval returns,
         NaN for chunks that no longer run."""
-        # Dispatch every running chunk before reading any result, so chunks overlap on the device.
-        outputs = {c: segment(hps[c], states[c]) for c in range(len(states)) if running[c]}
+        running_chunks = [c for c in range(len(states)) if running[c]]
+        results = run_parallel([functools.partial(segment, hps[c], states[c]) for c in running_chunks])
+        outputs = dict(zip(running_chunks, results, strict=True))
         for c, (state, out) in outputs.items():
             states[c] = state
             finite[c * width : (c + 1) * width] &= np.asarray(out.finite)
@@ -299,6 +380,58 @@ class Runner:
                 for c in range(len(states))
             ]
         )
+
+
+def over_rows(fn: Callable) -> Callable:
+    """`fn(hp, x)` of one configuration and seed, batched over configs x seeds as one axis of rows:
+    hp leaves [C], x leaves [C, S, ...] -> output leaves [C, S, ...].
+
+    One vmapped axis of C*S rows, not vmap(vmap(fn)): with two batch axes XLA copied every weight matrix
+    into a transposed layout inside each minibatch update (PPO Pendulum, 2 configs: 78k -> 91k env-steps/s).
+    """
+
+    def batched(hp, x):
+        configs, seeds = jax.tree.leaves(x)[0].shape[:2]
+        row_hp = jax.tree.map(lambda v: jnp.repeat(v, seeds, axis=0), hp)
+        row_x = jax.tree.map(lambda v: v.reshape((configs * seeds,) + v.shape[2:]), x)
+        out = jax.vmap(fn)(row_hp, row_x)
+        return jax.tree.map(lambda v: v.reshape((configs, seeds) + v.shape[1:]), out)
+
+    return batched
+
+
+def config_sharding(width: int):
+    """Every array of a program split along its config axis over all devices (a 1-D mesh), when there are
+    several and they divide the width; else None (one device)."""
+    devices = jax.devices()
+    if len(devices) == 1 or width % len(devices):
+        return None
+    mesh = jax.sharding.Mesh(np.array(devices), ("configs",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("configs"))
+
+
+def run_parallel(calls: list) -> list:
+    """Run zero-argument calls that each start a compiled program, and wait for every result.
+
+    XLA:CPU runs a program in the thread that calls it, so programs started one after another from one
+    thread use one core however many there are (measured: 1.07 cores busy with 4 programs). Here each call
+    runs in a thread of its own pool, one thread per core, and JAX releases the GIL while a program runs.
+    A GPU queues programs asynchronously: they are started in order and read afterwards.
+    """
+    if jax.default_backend() != "cpu" or len(calls) == 1:
+        return [jax.block_until_ready(call()) for call in calls]
+    futures = [_executor().submit(lambda call=call: jax.block_until_ready(call())) for call in calls]
+    try:
+        return [future.result() for future in futures]
+    except BaseException:  # a signal or an error: start nothing more; what runs finishes and is dropped
+        for future in futures:
+            future.cancel()
+        raise
+
+
+@functools.cache
+def _executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="hyperlax-program")
 
 
 def metrics_row(

@@ -15,7 +15,7 @@ from rich.table import Table
 from hyperlax.errors import InputError
 from hyperlax.options import RunArgs, SpaceArgs, check_values, defaults_of, fixed_options, int_in, option, parse_bool
 from hyperlax.outcomes import Status
-from hyperlax.pool import SlotPool, pool_width
+from hyperlax.pool import SlotPool
 from hyperlax.progress import BatchProgress
 from hyperlax.pruning import check_pruner, make_pruner
 from hyperlax.recipes import load_recipe
@@ -151,7 +151,9 @@ def run_sweep(
         stream_with_pruning(runner, samples, sweep_dir / "samples", console, args)
     rows = collect_rows(sweep_dir / "samples")
     write_results_csv(sweep_dir / "results.csv", rows)
-    print_summary(console, rows, time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    print_summary(console, rows, wall)
+    console.print(f"throughput: {runner.meter.summary(wall)}")
     console.print(f"results: {sweep_dir / 'results.csv'}")
 
 
@@ -188,7 +190,7 @@ def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Conso
         study.tell(trials.pop(sample.sample_id), value, state)
 
     s = args.hparam_batch_size
-    pool = SlotPool(runner, pool_width(runner.settings.program_width, s, runner.backend), s)
+    pool = SlotPool.for_runner(runner, s)
     with BatchProgress(console, len(pending), evaluations, "samples") as progress:
         stream(pool, next_samples, on_done, should_stop, progress)
 

@@ -94,10 +94,11 @@ def test_stream_stops_diverged_and_pruned_samples_at_once_and_refills_their_slot
     assert np.array_equal(ended[3][1][0], returns_of(run_sequentially(runner, sample(3, 5e-4)), 3))
 
 
-def test_pool_width_is_two_on_cpu_and_the_whole_pool_on_gpu_unless_given():
-    assert pool_width(None, 16, "cpu") == 2
-    assert pool_width(None, 16, "gpu") == 16
-    assert pool_width(8, 16, "cpu") == 8
+def test_pool_width_gives_two_rows_on_cpu_and_the_whole_pool_on_gpu_unless_given():
+    assert pool_width(None, 16, "cpu", 1) == 2
+    assert pool_width(None, 16, "cpu", 2) == 1
+    assert pool_width(None, 16, "gpu", 2) == 16
+    assert pool_width(8, 16, "cpu", 2) == 8
 
 
 def test_out_of_memory_halves_the_pool_and_restarts_the_samples_it_held(monkeypatch):

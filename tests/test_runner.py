@@ -5,7 +5,7 @@ from hyperlax.envs import make_env
 from hyperlax.errors import InputError
 from hyperlax.metrics import compute_metrics
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import CPU_CHUNK, Runner, RunSettings, Sample, padded_size, plan_batches
+from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
 from tests.conftest import returns_of, run_batch
 
 # ---- grouping and padding (pure planning, no training) ----
@@ -49,9 +49,20 @@ def test_sequential_mode_runs_one_sample_per_run_directory():
     assert [ids(p) for p in plans] == [[0], [1], [2]]
 
 
-def test_cpu_pads_only_to_a_whole_number_of_chunks():
-    assert CPU_CHUNK == 2
-    assert [padded_size(n, 8, "cpu") for n in (1, 2, 3, 7, 8)] == [2, 2, 4, 8, 8]
+def test_sequential_mode_pairs_one_seed_runs_of_one_structure_on_cpu_instead_of_padding_them():
+    samples = samples_with_structures(["a", "a", "a", "b", "b", "a"])
+    settings = RunSettings(total_timesteps=1, sequential=True, num_seeds=1)
+    plans = plan_batches(samples, structure, settings, "cpu")
+    assert [ids(p) for p in plans] == [[0, 1], [2], [3, 4], [5]]
+    assert [p.padded_size for p in plans] == [2, 2, 2, 2]
+    assert [ids(p) for p in plan_batches(samples, structure, settings, "gpu")] == [[i] for i in range(6)]
+
+
+def test_cpu_programs_hold_two_rows_and_pad_only_a_one_seed_batch_of_odd_size():
+    assert [cpu_width(seeds) for seeds in (1, 2, 3, 5)] == [2, 1, 1, 1]
+    assert [padded_size(n, 8, "cpu", None, 1) for n in (1, 2, 3, 7, 8)] == [2, 2, 4, 8, 8]
+    assert [padded_size(n, 8, "cpu", None, 2) for n in (1, 2, 3, 7, 8)] == [1, 2, 3, 7, 8]
+    assert padded_size(3, 8, "cpu", 4, 2) == 4  # a given width pads whatever the seeds
 
 
 def test_gpu_pads_a_short_last_batch_to_the_group_shape():
@@ -83,10 +94,11 @@ def tiny(request):
     return make_sample, runner
 
 
-@pytest.mark.parametrize("env", ["gymnax.cartpole", "gymnax.pendulum"])
-def test_a_configuration_gives_the_same_curve_alone_and_in_any_batch_at_any_position(tiny, env):
+# With 2 seeds a configuration fills a CPU program; with 1 seed two share one, and the position matters.
+@pytest.mark.parametrize("env, num_seeds", [("gymnax.cartpole", 2), ("gymnax.pendulum", 2), ("gymnax.cartpole", 1)])
+def test_a_configuration_gives_the_same_curve_alone_and_in_any_batch_at_any_position(tiny, env, num_seeds):
     make_sample, make_runner = tiny
-    runner = make_runner(env)
+    runner = make_runner(env, num_seeds=num_seeds)
     target = make_sample(7, actor_lr=3e-3, gamma=0.95)
     others = [make_sample(i, actor_lr=10 ** -(i % 4 + 2), gamma=0.9 + 0.01 * i) for i in range(5)]
     alone = returns_of(run_batch(runner, [target]), 7)
@@ -126,7 +138,8 @@ def test_a_diverging_configuration_fails_alone(tiny):
 @pytest.mark.slow
 def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unchanged(tiny):
     make_sample, make_runner = tiny
-    runner = make_runner(total_timesteps=128, num_evaluations=4)  # evaluations after 32, 64, 96, 128 steps
+    # evaluations after 32, 64, 96, 128 steps; one seed, so two configurations share a program
+    runner = make_runner(total_timesteps=128, num_evaluations=4, num_seeds=1)
     samples = [make_sample(i, actor_lr=1e-3 * (i + 1)) for i in range(4)]  # chunks [0, 1] and [2, 3]
     full = run_batch(runner, samples)
     stops, asked = {(2, 1), (3, 2), (0, 2)}, []
@@ -152,8 +165,8 @@ def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unch
         np.array_equal(result.returns[2:, :, :2], full.returns[2:, :, :2]) and np.isnan(result.returns[2:, :, 2:]).all()
     )
     assert np.array_equal(result.returns[:2], full.returns[:2])  # chunk [0, 1] ran to the end for sample 1
-    # env steps trained: chunk [0, 1] all 4 segments, chunk [2, 3] 2 segments; 2 seeds each
-    assert result.env_steps_per_second * result.wall_seconds == pytest.approx(2 * (2 * 128 + 2 * 64))
+    # env steps trained: chunk [0, 1] all 4 segments, chunk [2, 3] 2 segments
+    assert result.env_steps_per_second * result.wall_seconds == pytest.approx(2 * 128 + 2 * 64)
 
 
 def test_metrics_and_throughput_are_reported_per_configuration(tiny):

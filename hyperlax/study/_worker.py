@@ -93,7 +93,7 @@ class Search:
         settings = runner.settings
         self.progress = BatchProgress(console, args.n_trials, settings.num_evaluations, "trials")
         self.capacity = args.runner_hparam_batch_size
-        self.width = pool_width(settings.program_width, self.capacity, runner.backend)
+        self.width = pool_width(settings.program_width, self.capacity, runner.backend, settings.num_seeds)
         self.env_steps = self.train_seconds = 0.0
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
         self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.study._tracking's Tracker
@@ -301,7 +301,7 @@ def run_study(
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
         f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
         f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
-        f"{pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend)}, "
+        f"{pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend, settings.num_seeds)}, "
         f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
         f"each -> {mask_url(url)}"
     )
@@ -330,6 +330,8 @@ def run_study(
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
-    print_summary(console, study, args.n_trials, time.perf_counter() - start, rate)
+    wall = time.perf_counter() - start
+    print_summary(console, study, args.n_trials, wall, rate)
+    console.print(f"throughput (this worker): {runner.meter.summary(wall)}")
     console.print(f"study: {study_dir}  ({', '.join(str(f.relative_to(study_dir)) for f in files)})")
     return study_dir
