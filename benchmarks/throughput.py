@@ -3,11 +3,14 @@ and the wall time of one N-config sweep batched vs sequential.
 
     python benchmarks/throughput.py                       # PPO Pendulum, N = 1, 8, 32
     python benchmarks/throughput.py --algos ppo sac dqn   # all three algorithms
-    python benchmarks/throughput.py --sizes 1 8 32 128    # more configs (GPU)
+    python benchmarks/throughput.py --sizes 64 512 2048   # many configs (GPU)
+    python benchmarks/throughput.py --algos dqn64         # DQN as rejax's anchor trains it (64x64, 1 update/step)
 
 The configurations differ in their traced hyperparameters (Sobol samples of the recipe's space) and share
 the structure below, so each N is one structural group. Compile seconds are measured with the persistent
-compilation cache off, so they are real compiles.
+compilation cache off, so they are real compiles. On CPU the configurations run in narrow programs, one per
+core side by side; on a GPU each N is one program of N configurations (its config axis split over all
+visible devices).
 """
 
 import argparse
@@ -44,6 +47,17 @@ BENCHMARKS = {
     # Learning starts early so that short runs measure steady-state updates, not the random warm-up.
     "sac": ("sac_mlp", "gymnax.pendulum", {"algorithm.hyperparam.learning_starts": 256}),
     "dqn": ("dqn_mlp", "gymnax.cartpole", {"algorithm.hyperparam.learning_starts": 256}),
+    # rejax's DQN (the anchor): its Q network is fixed at 64x64, one gradient update per env step.
+    "dqn64": (
+        "dqn_mlp",
+        "gymnax.cartpole",
+        {
+            "algorithm.hyperparam.learning_starts": 256,
+            "algorithm.hyperparam.train_frequency": 1,
+            "algorithm.hyperparam.gradient_steps": 1,
+            "algorithm.network.q_network.pre_torso.layer_sizes": [64, 64],
+        },
+    ),
 }
 
 
@@ -89,7 +103,7 @@ def main():
             f"\n{algo} on {spec.gymnax_id}: {args.total_timesteps} env steps x {args.num_seeds} seeds per config, "
             f"{updates_per_step:.4g} gradient updates per env step on average"
         )
-        print(f"{'N':>5} {'compile s':>10} {'train s':>9} {'env-steps/s':>13} {'updates/s':>11}")
+        print(f"{'N':>5} {'compile s':>10} {'train s':>9} {'compile %':>10} {'env-steps/s':>13} {'updates/s':>11}")
         for n in args.sizes:
             settings = RunSettings(
                 total_timesteps=args.total_timesteps,
@@ -102,8 +116,9 @@ def main():
             [plan] = runner.plan(make_samples(recipe, overrides, n))
             result = runner.run_batch(plan)
             rate = result.env_steps_per_second
+            share = result.compile_seconds / (result.compile_seconds + result.wall_seconds)
             print(
-                f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {rate:>13,.0f} "
+                f"{n:>5} {result.compile_seconds:>10.1f} {result.wall_seconds:>9.1f} {share:>10.0%} {rate:>13,.0f} "
                 f"{rate * updates_per_step:>11,.0f}"
             )
         if args.skip_sequential:

@@ -419,7 +419,8 @@ def run_parallel(calls: list) -> list:
     A GPU queues programs asynchronously: they are started in order and read afterwards.
     """
     if jax.default_backend() != "cpu" or len(calls) == 1:
-        return [jax.block_until_ready(call()) for call in calls]
+        outputs = [call() for call in calls]  # every program queued before the first result is awaited
+        return [jax.block_until_ready(output) for output in outputs]
     futures = [_executor().submit(lambda call=call: jax.block_until_ready(call())) for call in calls]
     try:
         return [future.result() for future in futures]

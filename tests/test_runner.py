@@ -1,3 +1,4 @@
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -5,7 +6,7 @@ from hyperlax.envs import make_env
 from hyperlax.errors import InputError
 from hyperlax.metrics import compute_metrics
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
+from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches, run_parallel
 from tests.conftest import returns_of, run_batch
 
 # ---- grouping and padding (pure planning, no training) ----
@@ -226,3 +227,19 @@ def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
     monkeypatch.setattr(Runner, "_run", broken)
     with pytest.raises(RuntimeError, match="INTERNAL"):
         run_batch(make_runner(), [make_sample(0), make_sample(1)])
+
+
+def test_run_parallel_returns_results_in_call_order_and_raises_a_failed_call():
+    import threading
+
+    threads = set()
+
+    def call(i):
+        threads.add(threading.current_thread().name)
+        return jnp.full((2,), i) * 2
+
+    out = run_parallel([lambda i=i: call(i) for i in range(6)])
+    assert [int(x[0]) for x in out] == [0, 2, 4, 6, 8, 10]
+    assert all(name.startswith("hyperlax-program") for name in threads)  # not the caller's thread
+    with pytest.raises(ZeroDivisionError):
+        run_parallel([lambda: jnp.zeros(1), lambda: 1 / 0])
