@@ -27,7 +27,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from hyperlax.algos.common import stack_configs
-from hyperlax.runner import Runner, Sample, config_keys, cpu_width, is_out_of_memory, run_parallel
+from hyperlax.programs import run_parallel
+from hyperlax.runner import Runner, Sample, config_keys, cpu_width, is_out_of_memory
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ import pytest
 from hyperlax.envs import make_env
 from hyperlax.errors import InputError
 from hyperlax.metrics import compute_metrics
+from hyperlax.programs import run_parallel
 from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches, run_parallel
+from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
 from tests.conftest import returns_of, run_batch
 
 # ---- grouping and padding (pure planning, no training) ----
