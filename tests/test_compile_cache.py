@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import TINY_PPO
 
 SWEEP = ["sweep-hp-samples", "--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole",
@@ -26,6 +28,7 @@ def run_sweep(cache, output_root) -> tuple:
     return compiled, cached, rows
 
 
+@pytest.mark.slow  # two CLI subprocesses, each compiling
 def test_a_second_run_of_a_sweep_compiles_nothing_and_gives_the_same_results(tmp_path):
     cache = tmp_path / "cache"  # empty: the first run compiles
     first = run_sweep(cache, tmp_path / "first")
