@@ -15,7 +15,6 @@ For each algorithm (the structures of benchmarks/throughput.py, one seed per con
 import argparse
 import collections
 import functools
-import os
 import re
 import time
 
@@ -30,7 +29,7 @@ from throughput import BENCHMARKS, make_samples  # noqa: E402
 
 from hyperlax.algos.common import config_from_flat, stack_configs  # noqa: E402
 from hyperlax.envs import make_env  # noqa: E402
-from hyperlax.programs import over_rows, run_parallel  # noqa: E402
+from hyperlax.programs import cpu_cores, over_rows, run_parallel  # noqa: E402
 from hyperlax.recipes import load_recipe  # noqa: E402
 from hyperlax.runner import config_keys  # noqa: E402
 
@@ -148,7 +147,7 @@ def main():
     parser.add_argument("--algos", nargs="+", default=["ppo", "sac"], choices=sorted(STEPS))
     args = parser.parse_args()
     peak = matmul_rate()
-    print(f"backend {jax.default_backend()}, {len(os.sched_getaffinity(0))} cores, jax {jax.__version__}; "
+    print(f"backend {jax.default_backend()}, {cpu_cores()} cores, jax {jax.__version__}; "
           f"1024x1024 float32 matmul: {peak / 1e9:.0f} GFLOP/s (the practical peak)")  # fmt: skip
     for algo in args.algos:
         recipe_name, env_name, overrides = BENCHMARKS[algo]

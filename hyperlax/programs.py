@@ -67,7 +67,14 @@ def run_parallel(calls: list) -> list:
 
 @functools.cache
 def _executor() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="hyperlax-program")
+    return ThreadPoolExecutor(cpu_cores(), thread_name_prefix="hyperlax-program")
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (all of them where the OS cannot say, as on macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @dataclass
