@@ -1,7 +1,7 @@
 """Where the time of a training program goes, and what each layout change bought (docs/results.md).
 
-    python benchmarks/profile_programs.py                 # PPO Pendulum and SAC Pendulum, 8 configurations
-    python benchmarks/profile_programs.py --algos ppo     # one of them
+    python benchmarks/profile_programs.py               # PPO Pendulum and SAC Pendulum, 8 configurations
+    python benchmarks/profile_programs.py --algos ppo   # one of them
 
 For each algorithm (the structures of benchmarks/throughput.py, one seed per configuration):
 - the FLOPs of one gradient update per configuration, from XLA's cost analysis of the compiled update;
