@@ -28,7 +28,7 @@ import numpy as np
 
 from hyperlax.algos.common import stack_configs
 from hyperlax.programs import run_parallel
-from hyperlax.runner import Runner, Sample, config_keys, cpu_width, is_out_of_memory
+from hyperlax.runner import Runner, Sample, chunk_width, config_keys, is_out_of_memory
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,7 @@ log = logging.getLogger(__name__)
 def pool_width(program_width: int | None, capacity: int, backend: str, num_seeds: int) -> int:
     """Slots per program: --program-width when given; else cpu_width on CPU (bitwise results, programs side
     by side on the cores), and on GPU the whole capacity, one wide program."""
-    if program_width is not None:
-        return program_width
-    return cpu_width(num_seeds) if backend == "cpu" else capacity
+    return chunk_width(capacity, backend, program_width, num_seeds)
 
 
 @dataclass

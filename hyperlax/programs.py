@@ -87,8 +87,13 @@ class Meter:
     compiled: int = 0  # programs (an init and a segment) compiled
     cached: int = 0  # programs read from the persistent compile cache instead
 
+    @property
+    def rate(self) -> float:
+        """Env steps per second of training (compiles excluded); 0 before any."""
+        return self.env_steps / self.train_seconds if self.train_seconds else 0.0
+
     def summary(self, wall_seconds: float) -> str:
-        rate = self.env_steps / self.train_seconds if self.train_seconds else 0.0
+        rate = self.rate
         share = self.compile_seconds / wall_seconds if wall_seconds else 0.0
         return (
             f"{self.env_steps:,.0f} env steps at {rate:,.0f} env-steps/s; {self.compile_seconds:.1f}s compiling "

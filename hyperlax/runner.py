@@ -91,7 +91,7 @@ def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
     return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
 
 
-def chunk_width(group_batch_size: int, backend: str, program_width: int | None = None, num_seeds: int = 1) -> int:
+def chunk_width(group_batch_size: int, backend: str, program_width: int | None, num_seeds: int) -> int:
     """Configs per program call: `program_width` when set; else cpu_width(num_seeds) on CPU, and on GPU the
     group's whole batch, so it compiles once."""
     if program_width is not None:
@@ -100,7 +100,7 @@ def chunk_width(group_batch_size: int, backend: str, program_width: int | None =
 
 
 def padded_size(
-    num_configs: int, group_batch_size: int, backend: str, program_width: int | None = None, num_seeds: int = 1
+    num_configs: int, group_batch_size: int, backend: str, program_width: int | None, num_seeds: int
 ) -> int:
     """Configs actually trained for a batch of `num_configs`: a whole number of chunks.
 
@@ -316,8 +316,9 @@ class Runner:
             else:
                 row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), *scoring)
             rows.append(row)
-        steps_per_second = s.num_seeds * trained_segments * steps_per_segment / wall
-        self.meter.env_steps += s.num_seeds * trained_segments * steps_per_segment
+        env_steps = s.num_seeds * trained_segments * steps_per_segment
+        steps_per_second = env_steps / wall
+        self.meter.env_steps += env_steps
         self.meter.train_seconds += wall
         for row in rows:
             row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)

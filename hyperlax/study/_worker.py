@@ -93,8 +93,6 @@ class Search:
         settings = runner.settings
         self.progress = BatchProgress(console, args.n_trials, settings.num_evaluations, "trials")
         self.capacity = args.runner_hparam_batch_size
-        self.width = pool_width(settings.program_width, self.capacity, runner.backend, settings.num_seeds)
-        self.env_steps = self.train_seconds = 0.0
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
         self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.study._tracking's Tracker
 
@@ -117,7 +115,7 @@ class Search:
 
     def stream(self) -> int:
         """Train trials through one pool until nothing more can be asked; how many ended."""
-        pool = SlotPool(self.runner, self.width, self.capacity)
+        pool = SlotPool.for_runner(self.runner, self.capacity)
         pool_dir = claim_numbered_dir(self.study_dir, "pool")  # workers sharing the directory never share one
         single = len(self.args.objective_names) == 1
         try:
@@ -126,9 +124,6 @@ class Search:
         except BaseException as exc:
             self.fail_asked(exc)
             raise
-        finally:
-            self.env_steps += pool.env_steps
-            self.train_seconds += pool.train_seconds
         write_text_atomic(pool_dir / "success.txt", f"{ended} trials\n")
         return ended
 
@@ -329,7 +324,7 @@ def run_study(
         finish_tracking(worker.tracker)
     reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
-    rate = worker.env_steps / worker.train_seconds if worker.train_seconds else None
+    rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start
     print_summary(console, study, args.n_trials, wall, rate)
     console.print(f"throughput (this worker): {runner.meter.summary(wall)}")
