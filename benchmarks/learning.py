@@ -24,9 +24,9 @@ hyperlax.configure_xla()  # the CLI's XLA settings, before JAX starts
 import jax  # noqa: E402
 import plotly.graph_objects as go
 
-from hyperlax.envs import make_env
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample
+from hyperlax.engine.runner import Runner, RunSettings, Sample
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.recipes import load_recipe
 
 # (algo, env config): (recipe, env steps, threshold the mean final return must reach)
 PAIRS = {

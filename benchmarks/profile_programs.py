@@ -28,10 +28,10 @@ import numpy as np  # noqa: E402
 from throughput import BENCHMARKS, make_samples  # noqa: E402
 
 from hyperlax.algos.common import config_from_flat, stack_configs  # noqa: E402
-from hyperlax.envs import make_env  # noqa: E402
-from hyperlax.programs import cpu_cores, over_rows, run_parallel  # noqa: E402
-from hyperlax.recipes import load_recipe  # noqa: E402
-from hyperlax.runner import config_keys  # noqa: E402
+from hyperlax.engine.programs import cpu_cores, over_rows, run_parallel  # noqa: E402
+from hyperlax.engine.runner import config_keys  # noqa: E402
+from hyperlax.envs.gymnax import make_env  # noqa: E402
+from hyperlax.space.recipes import load_recipe  # noqa: E402
 
 STEPS = {"ppo": 32_768, "sac": 1_024}  # env steps per configuration in the layout comparison
 

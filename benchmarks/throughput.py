@@ -23,10 +23,10 @@ hyperlax.configure_xla()  # the CLI's XLA settings, before JAX starts
 import jax  # noqa: E402
 
 from hyperlax.algos.common import config_from_flat
-from hyperlax.envs import make_env
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample
-from hyperlax.space import sample
+from hyperlax.engine.runner import Runner, RunSettings, Sample
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.distributions import sample
+from hyperlax.space.recipes import load_recipe
 
 BENCHMARKS = {
     # algo: (recipe, env, structural overrides)

@@ -10,7 +10,7 @@ hyperlax.configure_xla()  # as the CLI does, before JAX starts its backend
 
 import jax  # noqa: E402
 
-from hyperlax.runner import BatchPlan, chunk_width, padded_size, plan_batches
+from hyperlax.engine.runner import BatchPlan, chunk_width, padded_size, plan_batches
 
 TESTS = Path(__file__).parent
 TINY_PPO = str(TESTS / "recipes" / "tiny_ppo.py")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperlax.cli import main
-from hyperlax.run import exclusive
+from hyperlax.cli.main import main
+from hyperlax.commands.run import exclusive
 from tests.conftest import TINY_PPO
 
 SWEEP = ["sweep-hp-samples", "--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole",

@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from hyperlax import buffers
+from hyperlax.algos import buffers
 
 
 def filled(capacity: int, values: list) -> buffers.ReplayBuffer:

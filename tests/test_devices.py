@@ -20,9 +20,9 @@ import hyperlax
 hyperlax.configure_xla()
 import jax
 import numpy as np
-from hyperlax.envs import make_env
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import BatchPlan, Runner, RunSettings, Sample
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.recipes import load_recipe
+from hyperlax.engine.runner import BatchPlan, Runner, RunSettings, Sample
 
 recipe = load_recipe({TINY_PPO!r})
 values = [{{"algorithm.hyperparam.actor_lr": lr}} for lr in (1e-3, 3e-3, 1e-2, 3e-2)]

@@ -5,9 +5,9 @@ import pytest
 
 from hyperlax.algos import dqn
 from hyperlax.algos.common import config_from_flat
-from hyperlax.envs import make_env
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample
+from hyperlax.engine.runner import Runner, RunSettings, Sample
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import returns_of, run_batch, run_sequentially
 
 # Small enough to compile and train in seconds.

@@ -6,10 +6,10 @@ import math
 import optuna
 import pytest
 
-from hyperlax.cli import main
-from hyperlax.configs.env import ENV_CONFIGS
-from hyperlax.envs import make_env
-from hyperlax.recipes import load_recipe
+from hyperlax.cli.main import main
+from hyperlax.envs.catalog import ENV_CONFIGS
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, TINY_PPO
 
 pytestmark = pytest.mark.slow  # trains every (algorithm, env) pair end to end

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from hyperlax import metrics
-from hyperlax.intervals import improvement_interval, iqm, iqm_interval, probability_of_improvement
+from hyperlax.results import metrics
+from hyperlax.results.intervals import improvement_interval, iqm, iqm_interval, probability_of_improvement
 
 
 def test_the_iqm_interval_covers_the_true_mean_in_at_least_90_of_100_repeats():

@@ -63,7 +63,7 @@ def test_the_end_of_study_summary_prints_the_best_parameters(tmp_path, capsys):
 
 
 def test_sampler_settings_reach_the_samplers():
-    from hyperlax.study import make_sampler
+    from hyperlax.commands.study import make_sampler
 
     assert make_sampler("tpe", 0, 4, startup_trials=3)._sampler._n_startup_trials == 3
     assert make_sampler("tpe", 0, 4)._sampler._n_startup_trials == 10  # Optuna's default when not given
@@ -79,7 +79,7 @@ def test_after_the_timeout_no_trial_is_asked_and_those_in_training_finish(tmp_pa
 
 
 def parsed(argv: list):
-    from hyperlax.cli import build_parser, expand_spec
+    from hyperlax.cli.main import build_parser, expand_spec
 
     parser = build_parser()
     return parser.parse_args(expand_spec(parser, argv))
@@ -167,8 +167,8 @@ def test_a_warm_started_study_trains_the_previous_top_k_first_and_records_the_ph
 
 
 def test_narrowing_keeps_a_window_of_relative_width_around_the_best_inside_the_domain():
-    from hyperlax.space import Categorical, IntLog, LogUniform, Uniform, UniformInt
-    from hyperlax.study._warm import narrowed
+    from hyperlax.commands.study._warm import narrowed
+    from hyperlax.space.distributions import Categorical, IntLog, LogUniform, Uniform, UniformInt
 
     space = {"u": Uniform((0.0, 1.0)), "l": LogUniform((1e-5, 1e-1)), "i": UniformInt((1, 100)),
              "g": IntLog((1, 10_000)), "c": Categorical([1, 2])}  # fmt: skip

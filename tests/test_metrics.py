@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from hyperlax.metrics import aggregate_seeds, compute_metrics, final_window, iqm
-from hyperlax.runner import Sample, metrics_row
+from hyperlax.engine.runner import Sample, metrics_row
+from hyperlax.results.metrics import aggregate_seeds, compute_metrics, final_window, iqm
 
 
 def curve_returns(curve, seeds=1, episodes=1):

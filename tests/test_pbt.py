@@ -12,13 +12,13 @@ import jax
 import numpy as np
 import pytest
 
-from hyperlax.cli import main
-from hyperlax.envs import make_env
-from hyperlax.pbt import PBTArgs, Population, exploit_pairs, explore_value, initial_members
-from hyperlax.pool import KEY_FIELDS
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings
-from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
+from hyperlax.cli.main import main
+from hyperlax.commands.pbt.search import PBTArgs, Population, exploit_pairs, explore_value, initial_members
+from hyperlax.engine.pool import KEY_FIELDS
+from hyperlax.engine.runner import Runner, RunSettings
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, TINY_PPO
 
 TINY_SAC = str(TESTS / "recipes" / "tiny_sac.py")

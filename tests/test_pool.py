@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from hyperlax.envs import make_env
-from hyperlax.outcomes import Status
-from hyperlax.pool import SlotPool, pool_width
-from hyperlax.recipes import load_recipe
-from hyperlax.run import stream
-from hyperlax.runner import Runner, RunSettings, Sample
+from hyperlax.commands.run import stream
+from hyperlax.engine.pool import SlotPool, pool_width
+from hyperlax.engine.runner import Runner, RunSettings, Sample
+from hyperlax.envs.gymnax import make_env
+from hyperlax.results.outcomes import Status
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, returns_of, run_sequentially
 
 EVALUATIONS = 3

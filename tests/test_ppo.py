@@ -5,9 +5,9 @@ import pytest
 
 from hyperlax.algos import ppo
 from hyperlax.algos.common import config_from_flat
-from hyperlax.envs import make_env
-from hyperlax.networks import orthogonal
-from hyperlax.recipes import load_recipe
+from hyperlax.algos.networks import orthogonal
+from hyperlax.envs.gymnax import make_env
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TINY_PPO
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import RunSettings
-from hyperlax.study import SearchArgs
-from hyperlax.study._reevaluate import REEVALUATION_SEED_OFFSET, reevaluate
+from hyperlax.commands.study import SearchArgs
+from hyperlax.commands.study._reevaluate import REEVALUATION_SEED_OFFSET, reevaluate
+from hyperlax.engine.runner import RunSettings
+from hyperlax.space.recipes import load_recipe
 from tests.test_search import SEARCH, load, run_cli, study_dir_of
 
 pytestmark = pytest.mark.slow

@@ -2,12 +2,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from hyperlax.envs import make_env
+from hyperlax.engine.programs import run_parallel
+from hyperlax.engine.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
+from hyperlax.envs.gymnax import make_env
 from hyperlax.errors import InputError
-from hyperlax.metrics import compute_metrics
-from hyperlax.programs import run_parallel
-from hyperlax.recipes import load_recipe
-from hyperlax.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
+from hyperlax.results.metrics import compute_metrics
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import returns_of, run_batch
 
 # ---- grouping and padding (pure planning, no training) ----

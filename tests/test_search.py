@@ -12,11 +12,9 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
-from hyperlax.cli import main
-from hyperlax.pruning import PRUNERS
-from hyperlax.recipes import load_recipe
-from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt
-from hyperlax.study import (
+from hyperlax.cli.main import main
+from hyperlax.commands.pruning import PRUNERS
+from hyperlax.commands.study import (
     SAMPLERS,
     beyond_budget,
     connect_url,
@@ -26,6 +24,8 @@ from hyperlax.study import (
     suggest_values,
     was_trained,
 )
+from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TINY_PPO
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"  # a categorical of lists: [8] or [4, 4]
@@ -411,7 +411,7 @@ def test_every_pruner_runs_a_study_to_its_trial_budget(name, tmp_path):
 @pytest.mark.slow
 def test_a_pruned_trial_stops_training_and_is_told_pruned_with_its_last_intermediate_value(tmp_path, monkeypatch):
     # A real Optuna pruner that prunes every reported value below 1e9, i.e. every trial at its first evaluation.
-    import hyperlax.study._worker as worker
+    import hyperlax.commands.study._worker as worker
 
     monkeypatch.setattr(worker, "make_pruner", lambda settings, evaluations: optuna.pruners.ThresholdPruner(lower=1e9))
     code, _, _ = run_cli(
@@ -454,7 +454,7 @@ def test_a_yaml_spec_sets_the_flags_and_the_command_line_overrides_it(tmp_path):
 
 
 def test_the_example_spec_names_only_real_flags():
-    from hyperlax.cli import build_parser, expand_spec
+    from hyperlax.cli.main import build_parser, expand_spec
 
     parser = build_parser()
     argv = expand_spec(

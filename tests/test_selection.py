@@ -7,9 +7,9 @@ import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from hyperlax.study._reevaluate import REEVALUATION_SEED_OFFSET, last_teller
-from hyperlax.study._selection import REEVALUATION_ATTR, candidates, pareto_front, selection
-from hyperlax.study._validate import FRESH_SEED_OFFSET
+from hyperlax.commands.study._reevaluate import REEVALUATION_SEED_OFFSET, last_teller
+from hyperlax.commands.study._selection import REEVALUATION_ATTR, candidates, pareto_front, selection
+from hyperlax.commands.study._validate import FRESH_SEED_OFFSET
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")

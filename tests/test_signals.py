@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hyperlax.study import was_trained
+from hyperlax.commands.study import was_trained
 from tests.test_search import SEARCH, load, run_cli, study_dir_of
 from tests.test_sweep_cli import FAST
 

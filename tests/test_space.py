@@ -3,7 +3,7 @@ import math
 import pytest
 
 from hyperlax.errors import InputError
-from hyperlax.space import Categorical, LogUniform, Uniform, UniformInt, sample, unit_points
+from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt, sample, unit_points
 
 SPACE = {
     "algorithm.hyperparam.actor_lr": LogUniform(domain=(1e-5, 1e-3)),

@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy
 from optuna.trial import TrialState
 
-from hyperlax.cli import main
-from hyperlax.results import write_samples
-from hyperlax.runner import Sample
-from hyperlax.study import was_trained
+from hyperlax.cli.main import main
+from hyperlax.commands.study import was_trained
+from hyperlax.engine.runner import Sample
+from hyperlax.results.files import write_samples
 from tests.test_search import SEARCH, load, run_cli, study_dir_of
 from tests.test_sweep_cli import results, sweep
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from hyperlax.cli import main
-from hyperlax.results import is_complete
+from hyperlax.cli.main import main
+from hyperlax.results.files import is_complete
 from tests.conftest import TINY_PPO
 
 FAST = [

@@ -3,11 +3,11 @@ import json
 import optuna
 import pytest
 
-from hyperlax import metrics
-from hyperlax.cli import main
-from hyperlax.intervals import probability_of_improvement
-from hyperlax.recipes import load_recipe
-from hyperlax.study._validate import DEFAULT_ID
+from hyperlax.cli.main import main
+from hyperlax.commands.study._validate import DEFAULT_ID
+from hyperlax.results import metrics
+from hyperlax.results.intervals import probability_of_improvement
+from hyperlax.space.recipes import load_recipe
 from tests.conftest import TINY_PPO
 from tests.test_search import SEARCH, study_dir_of
 

@@ -16,8 +16,8 @@ import numpy as np
 import optax
 from flax import struct
 
-from hyperlax.envs import EnvSpec, evaluate
-from hyperlax.networks import ACTIVATIONS
+from hyperlax.algos.networks import ACTIVATIONS
+from hyperlax.envs.gymnax import EnvSpec, evaluate
 
 
 def traced(help: str, key: str | None = None):

@@ -11,10 +11,10 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from hyperlax import buffers
+from hyperlax.algos import buffers
 from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
-from hyperlax.envs import EnvSpec, reset_envs, step_envs
-from hyperlax.networks import MLP
+from hyperlax.algos.networks import MLP
+from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
 SUPPORTS_DISCRETE = True
 SUPPORTS_CONTINUOUS = False

@@ -13,10 +13,10 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from hyperlax import distributions as D
+from hyperlax.algos import distributions as D
 from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
-from hyperlax.envs import EnvSpec, reset_envs, step_envs
-from hyperlax.networks import MLP, GaussianHead
+from hyperlax.algos.networks import MLP, GaussianHead
+from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
 SUPPORTS_DISCRETE = True
 SUPPORTS_CONTINUOUS = True

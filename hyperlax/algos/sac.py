@@ -10,11 +10,11 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from hyperlax import buffers
-from hyperlax import distributions as D
+from hyperlax.algos import buffers
+from hyperlax.algos import distributions as D
 from hyperlax.algos.common import Train, make_segment, structural, traced, tree_is_finite
-from hyperlax.envs import EnvSpec, reset_envs, step_envs
-from hyperlax.networks import QNetwork, SquashedGaussianHead
+from hyperlax.algos.networks import QNetwork, SquashedGaussianHead
+from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
 SUPPORTS_DISCRETE = False
 SUPPORTS_CONTINUOUS = True

@@ -1,0 +1,5 @@
+import sys
+
+from hyperlax.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,279 @@
+"""pbt-search: population-based training inside the compiled programs (Jaderberg et al. 2017).
+
+A population trains side by side, each member a slot of the slot pool's programs. Every --ready-interval
+evaluations the members are ranked by their mean eval return over that interval; with --exploit
+truncation the bottom --truncation-fraction copy the training state of a uniformly chosen member of the top
+fraction (exploit: a row gather between programs, no checkpoint files), then change their hyperparameters
+(explore: --explore perturb multiplies each traced float by 0.8 or 1.2 and moves integers one step;
+resample draws from the recipe's distribution with --resample-probability); values stay in their
+distribution's domain. Structural hyperparameters cannot change inside a program: the population shares
+the first draw's. Each member keeps its own PRNG streams. After every interval the population is
+checkpointed, so a run killed at any point resumes from the last finished interval with the same lineage.
+"""
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from rich.console import Console
+
+from hyperlax.algos.common import dotted_key, is_traced
+from hyperlax.commands.options import RunArgs, check_values, defaults_of, fixed_options, float_in, int_in, option
+from hyperlax.commands.pbt.records import best_schedule, load_checkpoint, save_checkpoint, write_outputs
+from hyperlax.commands.run import (
+    check_output_root,
+    check_structures,
+    exclusive,
+    given_values,
+    make_runner,
+    merge_stored,
+    run_dir,
+    run_record,
+    run_settings,
+)
+from hyperlax.commands.signals import as_interrupted
+from hyperlax.engine.pool import SlotPool
+from hyperlax.engine.runner import Sample
+from hyperlax.errors import InputError
+from hyperlax.results.files import write_json_atomic
+from hyperlax.results.progress import BatchProgress
+from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt, sample
+from hyperlax.space.recipes import Recipe, load_recipe
+
+PBT_FILE = "pbt.json"
+EXPLOITS = ("truncation", "none")
+EXPLORES = ("perturb", "resample")
+
+
+@dataclass
+class PBTArgs(RunArgs):
+    population_size: int | None = option("members trained side by side", 16, type=int_in(2, 4096), fixed=True)
+    ready_interval: int | None = option("evaluations between exploit steps", 2, type=int_in(1, 10_000), fixed=True)
+    exploit: str | None = option(
+        "truncation (the bottom fraction copies a member of the top fraction) or none", "truncation", fixed=True
+    )
+    truncation_fraction: float | None = option(
+        "the fraction of members at the bottom that exploit, and at the top that they copy", 0.25,
+        type=float_in(0.01, 0.5), fixed=True,
+    )  # fmt: skip
+    explore: str | None = option(
+        "perturb (floats x0.8 or x1.2, integers one step) or resample (from the recipe's distribution)",
+        "perturb",
+        fixed=True,
+    )
+    resample_probability: float | None = option(
+        "perturb: probability of resampling a value instead; resample: of resampling each value", 0.25,
+        type=float_in(0.0, 1.0), fixed=True,
+    )  # fmt: skip
+    pbt_seed: int | None = option("seed of the exploit and explore draws", 0, type=int_in(0, 2**32 - 1), fixed=True)
+
+
+def resolve_args(args: PBTArgs) -> tuple[PBTArgs, Path | None]:
+    given = given_values(args)
+    resume_dir = Path(args.resume_from) if args.resume_from is not None else None
+    if resume_dir is not None:
+        if not (resume_dir / PBT_FILE).is_file():
+            raise InputError(f"--resume-from {resume_dir}: no {PBT_FILE} there; give the directory pbt-search wrote")
+        required = ("algo_and_network_config", "env_config", "population_size", "seed", "num_seeds")
+        merged = merge_stored(given, resume_dir / PBT_FILE, fixed_options(PBTArgs), required)
+    else:
+        merged = {**defaults_of(PBTArgs), **given}
+    resolved = PBTArgs(**{k: merged.get(k) for k in PBTArgs.__dataclass_fields__})
+    check_values(resolved)
+    if resume_dir is None:
+        check_output_root(resolved.output_root)
+    for name, valid in (("exploit", EXPLOITS), ("explore", EXPLORES)):
+        if getattr(resolved, name) not in valid:
+            raise InputError(f"unknown --{name} '{getattr(resolved, name)}'; valid: {', '.join(valid)}")
+    if resolved.pruner not in (None, "none"):
+        raise InputError("pbt-search does not prune: exploit replaces the worst members; drop --pruner")
+    return resolved, resume_dir
+
+
+def searched_keys(recipe: Recipe) -> list:
+    """The traced hyperparameters PBT may change: those the recipe searches."""
+    traced = {dotted_key(f) for f in dataclasses.fields(recipe.algorithm.Config) if is_traced(f)}
+    return sorted(k for k in recipe.distributions if k in traced)
+
+
+def initial_members(recipe: Recipe, args: PBTArgs) -> list:
+    """Each member's sampled values: traced ones its own draw, structural ones the first draw's for all."""
+    drawn = sample(recipe.distributions, args.population_size, "qmc_sobol", args.seed)
+    traced = set(searched_keys(recipe))
+    shared = {k: v for k, v in drawn[0].items() if k not in traced}
+    return [{**{k: v for k, v in d.items() if k in traced}, **shared} for d in drawn]
+
+
+def clip_to(dist, value):
+    if isinstance(dist, Categorical):
+        return value
+    low, high = dist.domain
+    value = min(max(value, low), high)
+    return int(round(value)) if isinstance(dist, UniformInt) else float(value)
+
+
+def explore_value(dist, value, mode: str, resample_probability: float, rng: np.random.Generator):
+    """A new value of one hyperparameter: perturbed (x0.8 / x1.2, integers ±1, categorical to a neighbour)
+    or resampled from its distribution; always inside the distribution's domain."""
+    if mode == "resample" or rng.random() < resample_probability:
+        return dist.from_unit(float(rng.random()))
+    if isinstance(dist, Categorical):
+        index = dist.values.index(value) if value in dist.values else 0
+        return dist.values[int(np.clip(index + rng.choice([-1, 1]), 0, len(dist.values) - 1))]
+    if isinstance(dist, UniformInt):
+        return clip_to(dist, value + int(rng.choice([-1, 1])))
+    assert isinstance(dist, (Uniform, LogUniform))
+    return clip_to(dist, value * float(rng.choice([0.8, 1.2])))
+
+
+def exploit_pairs(returns: np.ndarray, fraction: float, rng: np.random.Generator) -> dict:
+    """Truncation selection: each member of the bottom fraction -> a uniformly chosen member of the top."""
+    count = max(1, math.floor(len(returns) * fraction))
+    order = np.argsort(returns, kind="stable")  # ascending: worst first
+    bottom, top = order[:count], order[-count:]
+    return {int(member): int(rng.choice(top)) for member in bottom}
+
+
+class Population:
+    """The members in the pool's programs; member m is the slot whose sample id is m."""
+
+    def __init__(self, runner, recipe: Recipe, members: list, args: PBTArgs):
+        self.runner, self.recipe = runner, recipe
+        self.defaults = recipe.defaults()
+        capacity = args.population_size
+        self.pool = SlotPool.for_runner(runner, capacity)
+        for m, values in enumerate(members):
+            self.pool.add(Sample(m, values, {**self.defaults, **values}))
+        self.where = {slot.sample.sample_id: (p, i) for p in self.pool.programs
+                      for i, slot in enumerate(p.slots) if slot is not None}  # fmt: skip
+
+    def step(self) -> np.ndarray:
+        """One segment of every member: their eval returns [member, seeds, episodes]."""
+        slots = {slot.sample.sample_id: slot for slot in self.pool.step()}
+        return np.stack([slots[m].returns[-1] for m in sorted(slots)])
+
+    def copy(self, dst: int, src: int) -> None:
+        (dst_program, i), (src_program, j) = self.where[dst], self.where[src]
+        dst_program.adopt(i, src_program.row(j))
+
+    def set_values(self, member: int, values: dict) -> None:
+        program, i = self.where[member]
+        program.set_config(i, self.runner.make_config(Sample(member, values, {**self.defaults, **values})))
+
+    def states(self) -> list:
+        return [p.state for p in self.pool.programs]
+
+    def load_states(self, leaves: list) -> None:
+        """Put checkpointed states (each program's leaves) in place of the fresh ones."""
+        for program, program_leaves in zip(self.pool.programs, leaves, strict=True):
+            if program.fresh:
+                program.initialise_fresh()
+            treedef = jax.tree.structure(program.state)
+            program.state = jax.tree.unflatten(treedef, [jnp.asarray(x) for x in program_leaves])
+
+
+def run_interval(population: Population, evaluations: int, progress) -> np.ndarray:
+    returns = []
+    for _ in range(evaluations):
+        returns.append(population.step())
+        progress.advance(1)
+    return np.stack(returns, axis=2)  # [member, seeds, evaluations, episodes]
+
+
+def next_generation(members: list, returns: np.ndarray, recipe: Recipe, args: PBTArgs, rng) -> tuple[list, dict]:
+    """Exploit and explore after an interval: the members' new values and member -> parent copied."""
+    if args.exploit == "none":
+        return members, {}
+    pairs = exploit_pairs(returns.mean(axis=(1, 2, 3)), args.truncation_fraction, rng)
+    keys = searched_keys(recipe)
+    new = [dict(values) for values in members]
+    for member, parent in pairs.items():
+        new[member] = dict(members[parent])
+        for key in keys:
+            new[member][key] = explore_value(
+                recipe.distributions[key], members[parent][key], args.explore, args.resample_probability, rng
+            )
+    return new, pairs
+
+
+def pbt_search(args: PBTArgs, console: Console) -> Path:
+    args, resume_dir = resolve_args(args)
+    recipe = load_recipe(args.algo_and_network_config)
+    out = resume_dir or run_dir(args.output_root, recipe, args.env_config)
+    if resume_dir is None and (out / PBT_FILE).exists():
+        raise InputError(
+            f"{out} already holds a PBT run; continue it with --resume-from {out} or choose another --output-root"
+        )
+    settings = run_settings(recipe, args, hparam_batch_size=args.population_size)
+    if args.ready_interval >= settings.num_evaluations:
+        raise InputError(
+            f"--ready-interval {args.ready_interval} leaves no exploit step in {settings.num_evaluations} "
+            f"evaluations; give fewer than --num-evaluations"
+        )
+    spec, runner = make_runner(recipe, args.env_config, settings)
+    check_structures(runner, recipe, args.population_size, "--population-size")
+    with exclusive(out):
+        if resume_dir is None:
+            write_json_atomic(out / PBT_FILE, run_record(args, settings, recipe, spec))
+        try:
+            train_population(args, recipe, runner, out, console)
+        except KeyboardInterrupt as exc:
+            stop = as_interrupted(exc)
+            stop.kept = f"every finished interval is checkpointed in {out / 'pbt'}; continue with --resume-from {out}"
+            raise stop from None
+    return out
+
+
+def train_population(args: PBTArgs, recipe: Recipe, runner, out: Path, console: Console) -> None:
+    settings = runner.settings
+    intervals = math.ceil(settings.num_evaluations / args.ready_interval)
+    rng = np.random.default_rng(args.pbt_seed)
+    members, lineage, curves = initial_members(recipe, args), [], []
+    population = Population(runner, recipe, members, args)
+    start_interval, parents = 0, {m: m for m in range(args.population_size)}
+    checkpoint = load_checkpoint(out)
+    if checkpoint is not None:
+        start_interval, members, parents, lineage, curves, leaves, rng.bit_generator.state = checkpoint
+        for m, values in enumerate(members):
+            population.set_values(m, values)
+        population.load_states(leaves)
+        console.print(f"resuming after interval {start_interval} of {intervals}")
+    fixed = {k: v for k, v in members[0].items() if k not in searched_keys(recipe)}
+    console.print(
+        f"pbt: {args.population_size} members of {recipe.name} on {runner.spec.name}, {intervals} intervals of "
+        f"{args.ready_interval} evaluations, exploit {args.exploit}, explore {args.explore} -> {out}"
+        + (f"; structural values fixed for all: {fixed}" if fixed else "")
+    )
+    start = time.perf_counter()
+    with BatchProgress(console, intervals, args.ready_interval, "intervals") as progress:
+        progress.set_done(start_interval, 0, 0)
+        for t in range(start_interval, intervals):
+            done = t * args.ready_interval
+            returns = run_interval(population, min(args.ready_interval, settings.num_evaluations - done), progress)
+            curves.append(returns)
+            lineage += [{"interval": t, "member": m, "parent": parents.get(m, m), "hparams": members[m],
+                         "return": float(returns[m].mean())} for m in range(args.population_size)]  # fmt: skip
+            parents = {m: m for m in range(args.population_size)}
+            if t + 1 < intervals:
+                members, pairs = next_generation(members, returns, recipe, args, rng)
+                for member, parent in pairs.items():
+                    population.copy(member, parent)
+                    population.set_values(member, members[member])
+                parents.update(pairs)
+            save_checkpoint(out, t + 1, members, parents, lineage, curves, population.states(), rng.bit_generator.state)
+            progress.set_done(t + 1, population.pool.env_steps, population.pool.train_seconds)
+    steps_per_evaluation = population.pool.programs[0].steps_per_segment
+    files = write_outputs(
+        out, searched_keys(recipe), args, lineage, np.concatenate(curves, axis=2), steps_per_evaluation
+    )
+    winner = best_schedule(lineage)
+    console.print(
+        f"pbt: member {winner['member']} wins with {winner['final_return']:.4g} after "
+        f"{time.perf_counter() - start:.0f}s; {', '.join(str(f.relative_to(out)) for f in files)}"
+    )
+    console.print(f"throughput: {runner.meter.summary(time.perf_counter() - start)}")

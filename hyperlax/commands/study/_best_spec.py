@@ -1,0 +1,80 @@
+"""study-best --format yaml: the best trial's full configuration as a spec that sweep-hp-samples can run.
+
+The spec holds the study's recipe, env and budget (algo_and_network_config, env_config, total_timesteps,
+num_evaluations, eval_episodes, num_seeds, seed_aggregate, seed), `num_samples: 1`, an empty
+`search_space` with `search_space_mode: replace`, and under `fixed:` every hyperparameter of the recipe
+(its defaults, the study's own fixed values, the best trial's params). `sweep-hp-samples --spec FILE`
+trains exactly that one configuration (on the sweep's seeds, so its values come near the trial's, not
+bitwise equal).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperlax.commands.options import option
+from hyperlax.commands.run import stored_args
+from hyperlax.commands.study._params import decode_params, json_keys_of
+from hyperlax.commands.study._reports import QueryArgs, best_summary
+from hyperlax.commands.study._selection import selection
+from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
+from hyperlax.errors import InputError
+from hyperlax.space.recipes import load_recipe
+from hyperlax.space.spec import apply_space
+
+RUN_KEYS = ("algo_and_network_config", "env_config", "total_timesteps", "num_evaluations", "eval_episodes",
+            "num_seeds", "seed_aggregate", "seed", "program_width")  # fmt: skip
+
+
+@dataclass
+class BestArgs(QueryArgs):
+    format: str | None = option(
+        "study-best: json (the best trial or Pareto front) or yaml (the best trial's full configuration as a "
+        "spec that sweep-hp-samples --spec runs again)",
+        "json",
+        choices=["json", "yaml"],
+    )
+
+
+def plain(value):
+    """A value as plain YAML types (tuples as lists)."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def best_spec(study_dir: str, storage: str | None) -> str:
+    """The selected trial's configuration as YAML text (one objective; several: an input error)."""
+    import yaml
+
+    study = load_stored_study(study_dir, storage)
+    trials, selected_by = selection(study)
+    if len(study.directions) > 1:
+        raise InputError(
+            f"study-best --format yaml writes one configuration; study '{study.study_name}' has "
+            f"{len(study.directions)} objectives (a Pareto front of {len(trials)}): use --format json"
+        )
+    if not trials:
+        raise InputError(f"study '{study.study_name}' has no complete trial yet; nothing to write")
+    [best] = trials
+    args = stored_args(Path(study_dir) / STUDY_FILE)
+    recipe = apply_space(load_recipe(args["algo_and_network_config"]), args.get("search_space"))
+    fixed = {**recipe.defaults(), **decode_params(best.params, json_keys_of(study))}
+    spec = {k: args[k] for k in RUN_KEYS if args.get(k) is not None}
+    spec.update(num_samples=1, search_space_mode="replace", search_space={}, fixed=plain(fixed))
+    value = best_summary(study)["best_trial"]["values"]
+    header = (
+        f"# study '{study.study_name}', trial {best.number} (selected by {selected_by}): {value}\n"
+        f"# run it again: hyperlax sweep-hp-samples --spec FILE.yaml\n"
+    )
+    return header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=None)
+
+
+def study_best(args: BestArgs) -> str:
+    """study-best: JSON of the best trial (or Pareto front), or with --format yaml its configuration as a spec."""
+    import json
+
+    if (args.format or "json") == "yaml":
+        return best_spec(args.study_dir, args.storage)
+    return json.dumps(best_summary(load_stored_study(args.study_dir, args.storage)), indent=2)

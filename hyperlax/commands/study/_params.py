@@ -1,0 +1,43 @@
+"""A recipe's distributions as Optuna suggestions, and trial params back to configuration values."""
+
+import json
+
+import optuna
+
+from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
+
+
+def is_json_encoded(dist) -> bool:
+    """Optuna stores categorical choices of None, bool, int, float and str; other choices (lists such as
+    layer sizes) go in as JSON strings."""
+    plain = (bool, int, float, str)
+    return isinstance(dist, Categorical) and not all(v is None or isinstance(v, plain) for v in dist.values)
+
+
+def json_encoded_keys(distributions: dict) -> list:
+    return sorted(k for k, d in distributions.items() if is_json_encoded(d))
+
+
+def suggest_values(trial: optuna.Trial, distributions: dict) -> dict:
+    """One configuration `{dotted_key: value}`: each recipe distribution through its suggest_*."""
+    values = {}
+    for key, dist in sorted(distributions.items()):
+        if isinstance(dist, Categorical):
+            encoded = is_json_encoded(dist)
+            choices = [json.dumps(v) for v in dist.values] if encoded else list(dist.values)
+            choice = trial.suggest_categorical(key, choices)
+            values[key] = json.loads(choice) if encoded else choice
+        elif isinstance(dist, UniformInt):
+            values[key] = trial.suggest_int(key, *map(int, dist.domain), log=isinstance(dist, IntLog))
+        else:
+            values[key] = trial.suggest_float(key, *dist.domain, log=isinstance(dist, LogUniform))
+    return values
+
+
+def decode_params(params: dict, json_keys) -> dict:
+    return {k: json.loads(v) if k in json_keys else v for k, v in params.items()}
+
+
+def json_keys_of(study) -> list:
+    """The params a study stores JSON-encoded (recorded in its `hyperlax` user attr)."""
+    return study.user_attrs.get("hyperlax", {}).get("json_encoded_params", [])

@@ -1,0 +1,179 @@
+"""Storage: URLs (checked, masked), opening or loading a study, and one-line database errors."""
+
+import time
+import warnings
+from pathlib import Path
+
+import optuna
+import sqlalchemy
+
+from hyperlax.errors import InputError
+from hyperlax.results.files import read_json
+
+STUDY_FILE = "study.json"
+DB_FILE = "optuna_study.db"
+DRIVER_EXTRAS = {"postgresql": "pip install 'hyperlax[postgres]'"}
+DB_ERRORS = (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError)
+
+
+def mask_url(url: str) -> str:
+    """A storage URL as it may be shown or written: its password replaced by ***."""
+    return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def redact(text: str, url: str | None) -> str:
+    password = sqlalchemy.engine.make_url(url).password if url else None
+    return text.replace(password, "***") if password else text
+
+
+def first_line_of(exc: Exception, url: str) -> str:
+    """A database error's first line, without the password."""
+    return redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], url)
+
+
+def connect_url(study_dir: Path, storage: str | None) -> str:
+    """The URL to connect with: the given one, or the study directory's SQLite file. A masked password
+    (as stored in study.json) is dropped, so the driver's own sources (PGPASSWORD, ~/.pgpass) supply it."""
+    if storage is None:
+        return f"sqlite:///{(study_dir / DB_FILE).resolve()}"
+    url = sqlalchemy.engine.make_url(storage)
+    return url._replace(password=None).render_as_string(hide_password=False) if url.password == "***" else storage
+
+
+def check_storage(storage: str) -> None:
+    """An SQLAlchemy database URL whose driver is installed; checked before anything is created."""
+    try:
+        url = sqlalchemy.engine.make_url(storage)
+    except (sqlalchemy.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise InputError(
+            "--storage is not a database URL (or its port is not a number); give e.g. sqlite:///study.db or "
+            "postgresql://user:password@host:5432/db"
+        ) from None
+    try:
+        url.get_dialect().import_dbapi()
+    except sqlalchemy.exc.NoSuchModuleError:
+        raise InputError(
+            f"--storage {mask_url(storage)}: unknown database '{url.drivername}'; use sqlite, postgresql or mysql"
+        ) from None
+    except ImportError as exc:
+        hint = DRIVER_EXTRAS.get(
+            url.get_backend_name(), "install the package that provides it, or name another driver in the URL"
+        )
+        raise InputError(
+            f"--storage {mask_url(storage)}: its driver module {exc.name} is not installed; {hint}"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        check_sqlite_file(Path(url.database), "--storage")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: Path, what: str) -> None:
+    """An SQLite database file that is either not there yet (in an existing directory) or a real database."""
+    if not path.parent.is_dir():
+        raise InputError(f"{what}: directory {path.parent} does not exist; create it or give another path")
+    if path.is_dir():
+        raise InputError(f"{what}: {path} is a directory, not an SQLite file")
+    if path.exists():
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            state = "empty" if not header else "not an SQLite database"
+            raise InputError(
+                f"{what}: {path} is {state}; it holds no study (restore it, or start a new study elsewhere)"
+            )
+
+
+def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, attempts: int = 3):
+    """An RDBStorage with heartbeats: a RUNNING trial silent for 3 intervals belongs to a dead worker."""
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(
+                url,
+                heartbeat_interval=heartbeat_interval,
+                grace_period=3 * heartbeat_interval,
+                heartbeat_stale_trial_callback=stale_trial_callback,
+            )
+        except sqlalchemy.exc.IntegrityError:  # workers creating the tables of an empty database at once: one loses
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+
+
+def open_study(url: str, args, sampler, pruner, study_record: dict, stale_trial_callback=None):
+    """Create or load the study (with heartbeats) and check it asks what this command asks."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = rdb_storage(url, args.heartbeat_interval, stale_trial_callback)
+            study = optuna.create_study(
+                storage=storage,
+                study_name=args.study_name,
+                sampler=sampler,
+                pruner=pruner,
+                directions=args.objective_directions,
+                load_if_exists=True,
+            )
+            stored_names = study.metric_names
+            directions = [d.name.lower() for d in study.directions]
+            if stored_names is None:
+                study.set_metric_names(list(args.objective_names))
+                study.set_user_attr("hyperlax", study_record)
+    except DB_ERRORS as exc:
+        raise InputError(f"cannot open storage {mask_url(url)}: {first_line_of(exc, url)}") from None
+    if (stored_names or args.objective_names) != args.objective_names or directions != args.objective_directions:
+        raise InputError(
+            f"study '{args.study_name}' in {mask_url(url)} optimises {' '.join(stored_names or [])} "
+            f"({' '.join(directions)}), not {' '.join(args.objective_names)} "
+            f"({' '.join(args.objective_directions)}); use its objectives or another --study-name"
+        )
+    check_record(study, study_record, args.study_name, url)
+    return study, storage
+
+
+def check_record(study, study_record: dict, study_name: str, url: str) -> None:
+    """A study joined or resumed must have been started with the same settings as this command's."""
+    stored = study.user_attrs.get("hyperlax", study_record)
+    for key in {**stored, **study_record}:  # a setting only one side records differs too
+        value = study_record.get(key)
+        if stored.get(key) == value:
+            continue
+        if isinstance(value, dict):  # name the entries that differ, not the whole search space
+            other = stored.get(key, {})
+            key = f"{key} of {', '.join(sorted(k for k in {*value, *other} if value.get(k) != other.get(k)))}"
+        raise InputError(
+            f"study '{study_name}' in {mask_url(url)} was started with other {key}; "
+            f"use the same settings or another --study-name"
+        )
+
+
+def load_stored_study(study_dir: str, storage: str | None):
+    """The study a study directory's study.json names, in its storage (or the --storage given)."""
+    path = Path(study_dir)
+    if not (path / STUDY_FILE).is_file():
+        raise InputError(f"--study-dir {path}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote")
+    stored = read_json(path / STUDY_FILE, "--study-dir")
+    stored = stored.get("args") if isinstance(stored, dict) else None
+    if not isinstance(stored, dict) or not isinstance(stored.get("study_name"), str):
+        raise InputError(
+            f"{path / STUDY_FILE} names no study; it was not written by optuna-hp-search, or it was edited"
+        )
+    if storage is not None:
+        check_storage(storage)
+    source = storage or stored.get("storage")
+    url = connect_url(path, source)
+    if storage is None and stored.get("storage") is None:
+        if not (path / DB_FILE).is_file():
+            raise InputError(f"--study-dir {path}: no {DB_FILE} there; the study's storage is gone")
+        check_sqlite_file(path / DB_FILE, f"--study-dir {path}")
+    try:
+        return optuna.load_study(study_name=stored["study_name"], storage=url)
+    except KeyError:
+        raise InputError(f"{mask_url(url)} holds no study '{stored['study_name']}'") from None
+    except DB_ERRORS as exc:
+        dropped = source is not None and sqlalchemy.engine.make_url(source).password == "***"
+        hint = "; study.json keeps no password: give --storage with it, or set PGPASSWORD" if dropped else ""
+        raise InputError(
+            f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {first_line_of(exc, url)}{hint}"
+        ) from None

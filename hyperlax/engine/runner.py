@@ -1,0 +1,385 @@
+"""The vectorized runner: samples -> structural groups -> batches -> programs (hyperlax.engine.programs) -> curves.
+
+It knows nothing about Optuna or files: configurations `{dotted_key: value}` come in, one row of metrics
+and a learning curve per configuration go out.
+"""
+
+import functools
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+
+from hyperlax.algos.common import config_from_flat, stack_configs, structural_key
+from hyperlax.engine.programs import Meter, cache_hits, config_sharding, listen_for_cache_hits, over_rows, run_parallel
+from hyperlax.envs.gymnax import EnvSpec
+from hyperlax.errors import InputError
+from hyperlax.results.metrics import compute_metrics
+from hyperlax.results.outcomes import Reason, Status
+
+log = logging.getLogger(__name__)
+
+# Rows of a CPU program. A program trains (configuration, seed) rows in one vmapped axis, and XLA picks
+# different vectorised code for different axis sizes, so the same configuration trained in programs of
+# different widths drifts apart in float rounding (measured: up to 25% in return after 20k PPO steps, and a
+# 1-row program differs from a 2-row one). Every CPU program of a run therefore has one width, and a
+# configuration gets bitwise-identical results in any batch, at any position, with any companions and in
+# sequential mode: at least CPU_MIN_ROWS rows, so a configuration with 2 seeds or more fills a program alone,
+# and with 1 seed two configurations share one (a configuration alone takes a discarded padding twin).
+# Narrow programs are also the fast ones on a CPU: one per core, side by side (see run_parallel).
+CPU_MIN_ROWS = 2
+
+
+def cpu_width(num_seeds: int) -> int:
+    """Configurations per CPU program: as few as give CPU_MIN_ROWS rows."""
+    return max(1, CPU_MIN_ROWS // num_seeds)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    total_timesteps: int
+    num_evaluations: int = 20
+    num_seeds: int = 2
+    eval_episodes: int = 10
+    seed: int = 0
+    hparam_batch_size: int = 8
+    sequential: bool = False
+    group_by_structure: bool = False
+    program_width: int | None = None  # configs per compiled program; None: CPU_CHUNK on CPU, the batch on GPU
+    seed_aggregate: str = "mean"  # how peak, final and AUC of the seeds become one value (metrics.SEED_AGGREGATES)
+
+
+@dataclass(frozen=True)
+class Sample:
+    sample_id: int
+    values: dict  # the sampled hyperparameters, by dotted key
+    config: dict  # the full configuration: recipe defaults updated with `values`
+    key_id: int | None = None  # whose PRNG keys it trains with (None: its own id); equal ids share keys
+
+    @property
+    def keys_id(self) -> int:
+        return self.sample_id if self.key_id is None else self.key_id
+
+
+@dataclass
+class BatchPlan:
+    name: str  # batch_00000 or run_0000: the directory the batch is written to
+    samples: list
+    structural_key: tuple
+    padded_size: int  # configs trained (>= len(samples)): a whole number of chunks
+    chunk_width: int  # configs per program call
+
+
+@dataclass
+class BatchResult:
+    rows: list  # one dict per sample: sample_id, status, reason and every metric
+    returns: np.ndarray  # [config, seed, evaluation, episode]
+    eval_steps: np.ndarray  # [evaluation]
+    compile_seconds: float
+    wall_seconds: float
+    env_steps_per_second: float
+    extra: dict = field(default_factory=dict)
+
+
+def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
+    """The PRNG keys of one configuration: they depend on (seed, sample id, seed index) alone."""
+    base = jax.random.fold_in(jax.random.PRNGKey(seed), sample_id)
+    return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
+
+
+def chunk_width(group_batch_size: int, backend: str, program_width: int | None, num_seeds: int) -> int:
+    """Configs per program call: `program_width` when set; else cpu_width(num_seeds) on CPU, and on GPU the
+    group's whole batch, so it compiles once."""
+    if program_width is not None:
+        return program_width
+    return cpu_width(num_seeds) if backend == "cpu" else group_batch_size
+
+
+def padded_size(
+    num_configs: int, group_batch_size: int, backend: str, program_width: int | None, num_seeds: int
+) -> int:
+    """Configs actually trained for a batch of `num_configs`: a whole number of chunks.
+
+    A padded slot repeats a configuration and its result is discarded. On GPU it costs almost nothing
+    next to a compile, so a short last batch takes the group's shape and reuses its program. On CPU a
+    padded slot costs real compute: only a 1-seed batch of odd size has one.
+    """
+    width = chunk_width(group_batch_size, backend, program_width, num_seeds)
+    return max(1, math.ceil(num_configs / width)) * width
+
+
+def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
+    """Slice samples into batches whose configurations share one structural key.
+
+    sequential: one sample per run, in sample order (two per run on CPU with one seed: sequential_runs).
+    batched (default): samples are taken in sample order, `hparam_batch_size` at a time; a slice that
+      mixes structures is split into one batch per structure.
+    group_by_structure: all samples of one structure are gathered first (structures in order of first
+      appearance), then sliced, so batches are full and each structure compiles as few shapes as possible.
+    """
+    width, seeds = settings.program_width, settings.num_seeds
+    if settings.sequential:
+        return [
+            BatchPlan(
+                f"run_{i:04d}",
+                run,
+                structure_of(run[0]),
+                padded_size(len(run), 1, backend, width, seeds),
+                chunk_width(1, backend, width, seeds),
+            )
+            for i, run in enumerate(sequential_runs(samples, structure_of, settings, backend))
+        ]
+    size = settings.hparam_batch_size
+    if settings.group_by_structure:
+        chunks = [
+            group[i : i + size]
+            for group in group_by(samples, structure_of).values()
+            for i in range(0, len(group), size)
+        ]
+    else:
+        chunks = [
+            group
+            for i in range(0, len(samples), size)
+            for group in group_by(samples[i : i + size], structure_of).values()
+        ]
+    group_sizes = {key: min(size, len(group)) for key, group in group_by(samples, structure_of).items()}
+    plans = []
+    for chunk in chunks:
+        key = structure_of(chunk[0])
+        plans.append(
+            BatchPlan(
+                f"batch_{len(plans):05d}",
+                chunk,
+                key,
+                padded_size(len(chunk), group_sizes[key], backend, width, seeds),
+                chunk_width(group_sizes[key], backend, width, seeds),
+            )
+        )
+    return plans
+
+
+def sequential_runs(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
+    """Sequential mode's runs, in sample order: one sample each, except on CPU with one seed, where two
+    consecutive samples of one structure share a run. Its program has two config slots either way, and
+    the samples are independent and bitwise equal in either slot: a second sample costs what its padding
+    twin would."""
+    per_run = cpu_width(settings.num_seeds) if backend == "cpu" and settings.program_width is None else 1
+    runs = []
+    for sample in samples:
+        if runs and len(runs[-1]) < per_run and structure_of(runs[-1][0]) == structure_of(sample):
+            runs[-1].append(sample)
+        else:
+            runs.append([sample])
+    return runs
+
+
+def group_by(samples: list, structure_of: Callable) -> dict:
+    groups = {}
+    for s in samples:
+        groups.setdefault(structure_of(s), []).append(s)
+    return groups
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    return "RESOURCE_EXHAUSTED" in str(exc) or "out of memory" in str(exc).lower()
+
+
+class Runner:
+    """Trains batches of configurations of one algorithm on one env, reusing compiled programs."""
+
+    def __init__(self, algorithm, spec: EnvSpec, settings: RunSettings):
+        name = algorithm.__name__.split(".")[-1]
+        if spec.discrete and not algorithm.SUPPORTS_DISCRETE:
+            raise InputError(
+                f"{name} needs continuous actions but {spec.name} has discrete ones; pick a continuous env"
+            )
+        if not spec.discrete and not algorithm.SUPPORTS_CONTINUOUS:
+            raise InputError(f"{name} needs discrete actions but {spec.name} has continuous ones; pick a discrete env")
+        self.algorithm = algorithm
+        self.spec = spec
+        self.settings = settings
+        self.backend = jax.default_backend()
+        self._programs = {}  # (structural key, config axis) -> (init, segment, steps_per_segment)
+        self.meter = Meter()
+        listen_for_cache_hits()
+
+    def make_config(self, sample: Sample):
+        return config_from_flat(self.algorithm.Config, sample.config)
+
+    def structure_of(self, sample: Sample) -> tuple:
+        return structural_key(self.make_config(sample))
+
+    def plan(self, samples: list) -> list:
+        return plan_batches(samples, self.structure_of, self.settings, self.backend)
+
+    def _compiled(self, hp, keys):
+        """Compile (or reuse) init and segment for this structure and chunk shape; returns compile seconds."""
+        cache_key = (structural_key(hp), keys.shape)
+        if cache_key in self._programs:
+            return self._programs[cache_key], 0.0
+        s = self.settings
+        train = self.algorithm.make_train(hp, self.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
+        batched_init, batched_segment = over_rows(train.init), over_rows(train.segment)
+        rows = config_sharding(keys.shape[0])
+        placement = {} if rows is None else {"in_shardings": rows, "out_shardings": rows}
+        start, hits_before = time.perf_counter(), cache_hits()
+        init = jax.jit(batched_init, **placement).lower(hp, keys).compile()
+        state_shape = jax.eval_shape(batched_init, hp, keys)
+        # A GPU updates the state in place; XLA:CPU does not use donated buffers, so it is not asked to.
+        donate = (1,) if self.backend != "cpu" else ()
+        segment = jax.jit(batched_segment, donate_argnums=donate, **placement).lower(hp, state_shape).compile()
+        seconds = time.perf_counter() - start
+        from_cache = cache_hits() - hits_before == 2  # init and segment both read from the persistent cache
+        self.meter.cached += from_cache
+        self.meter.compiled += not from_cache
+        self.meter.compile_seconds += seconds
+        self._programs[cache_key] = (init, segment, train.steps_per_segment)
+        return self._programs[cache_key], seconds
+
+    def run_batch(
+        self, plan: BatchPlan, on_segment: Callable | None = None, should_stop: Callable | None = None
+    ) -> BatchResult:
+        """Train one batch; out of memory splits it in half and retries each half.
+
+        `should_stop(sample, evaluation, mean_return)`, when given, is asked after every evaluation
+        (1-based) of every sample still training; True stops that sample there (Status.PRUNED; its
+        metrics use the curve up to that evaluation). A chunk whose samples are all stopped is not run
+        any more, so on CPU stopping saves compute; the evaluations it skipped are NaN in `returns`.
+        """
+        try:
+            return self._run(plan, on_segment, should_stop)
+        except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
+            if not is_out_of_memory(exc) or len(plan.samples) == 1:
+                raise
+            log.warning("%s: out of memory with %d configs, retrying in two halves", plan.name, len(plan.samples))
+            parts = [
+                self.run_batch(self._part_plan(plan, part), on_segment, should_stop) for part in halves(plan.samples)
+            ]
+            return merge_results(parts)
+
+    def _part_plan(self, plan: BatchPlan, part: list) -> BatchPlan:
+        """The plan of part of a batch, in programs no wider than the part (a fixed width halves with it)."""
+        width = self.settings.program_width and min(self.settings.program_width, len(part))
+        n = len(part)
+        return BatchPlan(
+            plan.name,
+            part,
+            plan.structural_key,
+            padded_size(n, n, self.backend, width, self.settings.num_seeds),
+            chunk_width(n, self.backend, width, self.settings.num_seeds),
+        )
+
+    def _run(self, plan: BatchPlan, on_segment: Callable | None, should_stop: Callable | None) -> BatchResult:
+        s = self.settings
+        n, width = len(plan.samples), plan.chunk_width
+        # Padding repeats the first configuration with its own keys; its results are discarded.
+        padded = plan.samples + [plan.samples[0]] * (plan.padded_size - n)
+        chunks = [padded[i : i + width] for i in range(0, len(padded), width)]
+        hps = [stack_configs([self.make_config(sample) for sample in chunk]) for chunk in chunks]
+        keys = [np.stack([config_keys(s.seed, sample.keys_id, s.num_seeds) for sample in chunk]) for chunk in chunks]
+        (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
+        eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
+        start = time.perf_counter()
+        states = run_parallel([functools.partial(init, hp, key) for hp, key in zip(hps, keys, strict=True)])
+        returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
+        stopped_at = {}  # sample index -> (evaluations done, its finite flags then)
+        running = [True] * len(chunks)
+        trained_segments = 0  # segments run by real (not padded) samples, pruned ones whose chunk still ran included
+        for k in range(s.num_evaluations):
+            if any(running):
+                returns.append(self._evaluate_running(segment, hps, states, running, finite, width))
+                trained_segments += sum(min(width, n - c * width) for c in range(len(chunks)) if running[c])
+            else:  # every sample stopped: the rest of the curve was never trained
+                returns.append(np.full_like(returns[-1], np.nan))
+            if should_stop is not None and k + 1 < s.num_evaluations:
+                for i, sample in enumerate(plan.samples):
+                    if i not in stopped_at and should_stop(sample, k + 1, float(np.mean(returns[-1][i]))):
+                        stopped_at[i] = (k + 1, finite[i].copy())
+                running = [
+                    any(i < n and i not in stopped_at for i in range(c * width, (c + 1) * width))
+                    for c in range(len(chunks))
+                ]
+            if on_segment is not None:
+                on_segment(plan, k + 1, s.num_evaluations)
+        wall = time.perf_counter() - start
+        returns = np.stack(returns, axis=2)[:n]  # [config, seed, evaluation, episode]
+        rows, scoring = [], (self.spec.return_range, s.seed_aggregate)
+        for i, sample in enumerate(plan.samples):
+            if i in stopped_at:
+                done, finite_then = stopped_at[i]
+                curve, steps = returns[i][:, :done], eval_steps[:done]
+                row = stopped_row(sample, curve, steps, bool(finite_then.all()), *scoring)
+            else:
+                row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), *scoring)
+            rows.append(row)
+        env_steps = s.num_seeds * trained_segments * steps_per_segment
+        steps_per_second = env_steps / wall
+        self.meter.env_steps += env_steps
+        self.meter.train_seconds += wall
+        for row in rows:
+            row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)
+        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, steps_per_second)
+
+    @staticmethod
+    def _evaluate_running(segment, hps, states, running, finite, width) -> np.ndarray:
+        """One segment of every running chunk (updating `states` and `finite` in place); their eval returns,
+        NaN for chunks that no longer run."""
+        running_chunks = [c for c in range(len(states)) if running[c]]
+        results = run_parallel([functools.partial(segment, hps[c], states[c]) for c in running_chunks])
+        outputs = dict(zip(running_chunks, results, strict=True))
+        for c, (state, out) in outputs.items():
+            states[c] = state
+            finite[c * width : (c + 1) * width] &= np.asarray(out.finite)
+        shape = np.shape(next(iter(outputs.values()))[1].eval_returns)
+        return np.concatenate(
+            [
+                np.asarray(outputs[c][1].eval_returns) if c in outputs else np.full(shape, np.nan, np.float32)
+                for c in range(len(states))
+            ]
+        )
+
+
+def metrics_row(
+    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+) -> dict:
+    """A sample's row: status, reason and every metric of its curve (returns [seeds, evaluations, episodes])."""
+    row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
+    if not finite or not np.all(np.isfinite(returns)):
+        reason = "non-finite parameters, losses or returns (diverged)"
+        row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
+        return row
+    row.update(compute_metrics(returns, eval_steps, return_range, seed_aggregate))
+    return row
+
+
+def stopped_row(
+    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+) -> dict:
+    """The row of a sample stopped by a pruner after len(eval_steps) evaluations: metrics of its curve so far."""
+    row = metrics_row(sample, returns, eval_steps, finite, return_range, seed_aggregate)
+    if row["status"] == Status.OK:
+        reason = f"pruned after {int(eval_steps[-1])} env steps"
+        row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)
+    return row
+
+
+def halves(samples: list) -> tuple:
+    half = len(samples) // 2
+    return samples[:half], samples[half:]
+
+
+def merge_results(parts: list) -> BatchResult:
+    wall = sum(p.wall_seconds for p in parts)
+    steps = sum(p.env_steps_per_second * p.wall_seconds for p in parts)
+    return BatchResult(
+        rows=[row for p in parts for row in p.rows],
+        returns=np.concatenate([p.returns for p in parts]),
+        eval_steps=parts[0].eval_steps,
+        compile_seconds=sum(p.compile_seconds for p in parts),
+        wall_seconds=wall,
+        env_steps_per_second=steps / wall,
+    )
