@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hyperlax.cli.main import main
-from hyperlax.commands.run import exclusive
+from hyperlax.commands.rundir import exclusive
 from tests.conftest import TINY_PPO
 
 SWEEP = ["sweep-hp-samples", "--algo-and-network-config", TINY_PPO, "--env-config", "gymnax.cartpole",

@@ -4,7 +4,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from hyperlax.cli.main import build_parser
-from hyperlax.commands.options import defaults_of, update_readme, with_defaults
+from hyperlax.cli.readme import update_readme
+from hyperlax.commands.options import defaults_of, with_defaults
 from hyperlax.commands.study import SearchArgs
 from hyperlax.commands.sweep import SweepArgs, resolve_args
 
@@ -14,9 +15,7 @@ README = Path(__file__).parent.parent / "README.md"
 def test_readme_flag_tables_are_the_generated_ones():
     text = README.read_text()
     assert "<!-- options:common -->" in text and "<!-- options:optuna-hp-search -->" in text
-    assert update_readme(text) == text, (
-        "README's flag tables are stale: run python -m hyperlax.cli.readme README.md"
-    )
+    assert update_readme(text) == text, "README's flag tables are stale: run python -m hyperlax.cli.readme README.md"
 
 
 def test_every_option_of_a_command_is_a_flag_with_its_help():

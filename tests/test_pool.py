@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hyperlax.commands.run import stream
+from hyperlax.commands.execute import stream
 from hyperlax.engine.pool import SlotPool, pool_width
 from hyperlax.engine.runner import Runner, RunSettings, Sample
 from hyperlax.envs.gymnax import make_env

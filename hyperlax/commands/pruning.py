@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import optuna
 
 from hyperlax.errors import InputError
-from hyperlax.results.metrics import RETURN_OBJECTIVES
+from hyperlax.results.objectives import RETURN_OBJECTIVES
 
 PRUNERS = ("none", "median", "halving", "hyperband")
 
@@ -26,6 +26,16 @@ class PrunerSettings:
         None  # median: evaluations before pruning (K // 3); halving/hyperband: min resource (1)
     )
     reduction_factor: int | None = None  # halving (4), hyperband (3)
+
+    @classmethod
+    def of(cls, options) -> "PrunerSettings":
+        """The settings a command's PrunerArgs fields give."""
+        return cls(
+            options.pruner or "none",
+            options.pruner_startup_trials,
+            options.pruner_warmup_evaluations,
+            options.halving_reduction_factor,
+        )
 
 
 def make_pruner(settings: PrunerSettings, num_evaluations: int):

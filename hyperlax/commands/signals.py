@@ -79,3 +79,10 @@ def deferred():
         _deferring -= 1
     if not _deferring:
         check()
+
+
+def interrupted(exc: KeyboardInterrupt, kept: str, resume_dir, then: str = "; continue") -> Interrupted:
+    """The Interrupted a command raises when stopped: what it kept, and how to go on from there."""
+    stop = as_interrupted(exc)
+    stop.kept = f"{kept}{then} with --resume-from {resume_dir}"
+    return stop

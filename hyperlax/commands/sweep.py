@@ -3,7 +3,6 @@
 import itertools
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,32 +11,21 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import (
-    RunArgs,
-    SpaceArgs,
-    check_values,
-    defaults_of,
-    fixed_options,
-    int_in,
-    option,
-    parse_bool,
-)
-from hyperlax.commands.pruning import check_pruner, make_pruner
-from hyperlax.commands.run import (
+from hyperlax.commands.execute import make_runner, run_plans, stream
+from hyperlax.commands.options import SweepArgs
+from hyperlax.commands.pruning import PrunerSettings, check_pruner, make_pruner
+from hyperlax.commands.rundir import (
+    StoredRun,
     check_output_root,
-    check_structures,
-    check_width,
     exclusive,
     given_values,
-    make_runner,
-    merge_stored,
+    merge_options,
+    resolved_options,
     run_dir,
-    run_plans,
     run_record,
-    run_settings,
-    stream,
 )
-from hyperlax.commands.signals import as_interrupted
+from hyperlax.commands.settings import check_structures, check_width, run_settings
+from hyperlax.commands.signals import interrupted
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Sample
 from hyperlax.errors import InputError
@@ -49,49 +37,16 @@ from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
 
 SWEEP_FILE = "sweep.json"
-# What every sweep.json holds (options added later may be missing from older ones: they take their defaults).
-STORED_REQUIRED = ("algo_and_network_config", "env_config", "num_samples", "sampling_method", "seed", "num_seeds")
-
-
-@dataclass
-class SweepArgs(RunArgs, SpaceArgs):
-    ALSO_FIXED = (
-        "program_width",
-        "pruner",
-        "pruner_startup_trials",
-        "pruner_warmup_evaluations",
-        "halving_reduction_factor",
-    )
-
-    num_samples: int | None = option("samples to draw", 8, type=int_in(1, 1_000_000), fixed=True)
-    hparam_batch_size: int | None = option("configurations per compiled batch", 8, type=int_in(1, 65_536), fixed=True)
-    sampling_method: str | None = option("qmc_sobol (scrambled Sobol, seeded) or random", "qmc_sobol", fixed=True)
-    sequential: bool | None = option(
-        "one configuration per run (run_0000, ...)", False, type=parse_bool, nargs="?", const=True,
-        metavar="True/False", fixed=True,
-    )  # fmt: skip
-    group_by_structural_hparams: bool | None = option(
-        "gather all samples of one structure before batching: fewer compiles, batches out of sample order",
-        False, type=parse_bool, nargs="?", const=True, metavar="True/False", fixed=True,
-    )  # fmt: skip
+SWEEP = StoredRun(
+    SWEEP_FILE, "a sweep", f"{SWEEP_FILE} and samples/",
+    ("algo_and_network_config", "env_config", "num_samples", "sampling_method", "seed", "num_seeds"),
+)  # fmt: skip
 
 
 def resolve_args(args: SweepArgs) -> tuple[SweepArgs, Path | None]:
     """Fill unset arguments from the resumed sweep.json or the defaults; return the resumed directory."""
-    given = given_values(args)
-    if args.resume_from is not None:
-        sweep_dir = Path(args.resume_from)
-        stored_path = sweep_dir / SWEEP_FILE
-        if not stored_path.is_file():
-            raise InputError(
-                f"--resume-from {sweep_dir}: no {SWEEP_FILE} there; give the directory a sweep wrote "
-                f"(it holds {SWEEP_FILE} and samples/)"
-            )
-        merged = merge_stored(given, stored_path, fixed_options(SweepArgs), STORED_REQUIRED)
-    else:
-        merged = {**defaults_of(SweepArgs), **given}
-    resolved = SweepArgs(**{k: merged.get(k) for k in SweepArgs.__dataclass_fields__})
-    check_values(resolved)
+    merged = merge_options(SweepArgs, given_values(args), args.resume_from, SWEEP)
+    resolved = resolved_options(SweepArgs, merged)
     check_output_root(resolved.output_root)
     check_width(resolved.program_width, resolved.hparam_batch_size, "--hparam-batch-size")
     if resolved.sampling_method not in SAMPLING_METHODS:
@@ -119,7 +74,7 @@ def sweep(args: SweepArgs, console: Console) -> Path:
         sequential=args.sequential,
         group_by_structure=args.group_by_structural_hparams,
     )
-    check_pruner(args.pruner_settings(), ["final_performance"], settings.num_evaluations)
+    check_pruner(PrunerSettings.of(args), ["final_performance"], settings.num_evaluations)
     spec, runner = make_runner(recipe, args.env_config, settings)
     defaults = recipe.defaults()
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
@@ -133,12 +88,8 @@ def sweep(args: SweepArgs, console: Console) -> Path:
         try:
             run_sweep(args, recipe.name, runner, samples, plans, sweep_dir, console)
         except KeyboardInterrupt as exc:
-            stop = as_interrupted(exc)
             done = sum(is_complete(d) for d in (sweep_dir / "samples").glob("*"))
-            stop.kept = (
-                f"{done} finished directories kept in {sweep_dir / 'samples'}; continue with --resume-from {sweep_dir}"
-            )
-            raise stop from None
+            raise interrupted(exc, f"{done} finished directories kept in {sweep_dir / 'samples'}", sweep_dir) from None
     return sweep_dir
 
 
@@ -172,7 +123,7 @@ def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Conso
     written are skipped and their curves given back to the pruner, so it decides as it would have."""
     evaluations = runner.settings.num_evaluations
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", pruner=make_pruner(args.pruner_settings(), evaluations))
+    study = optuna.create_study(direction="maximize", pruner=make_pruner(PrunerSettings.of(args), evaluations))
     pending = []
     for drawn in samples:
         sample_dir = samples_dir / sample_dir_name(drawn.sample_id)

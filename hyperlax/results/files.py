@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperlax.errors import InputError
-from hyperlax.results.metrics import OBJECTIVES
+from hyperlax.results.objectives import OBJECTIVES
 
 SUMMARY_COLUMNS = (
     "status",

@@ -4,10 +4,7 @@ import math
 
 import numpy as np
 
-OBJECTIVES = ("peak_performance", "final_performance", "stability_score", "normalized_auc")
-# How per-seed values become one number. `mean` keeps the pooled definitions (the curve is the mean over
-# seeds first); the others compute peak, final and AUC per seed and then aggregate them.
-SEED_AGGREGATES = ("mean", "iqm", "median", "min", "mean-minus-std")
+from hyperlax.results.objectives import SEED_AGGREGATES
 
 
 def final_window(num_evaluations: int) -> int:
@@ -88,7 +85,3 @@ def compute_metrics(
         "final_std_across_seeds": float(per_seed_final.std()),
         "final_iqm_across_seeds": iqm(per_seed_final),
     }
-
-
-# Objectives that the eval return at an evaluation forecasts: a pruner may compare those returns.
-RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")

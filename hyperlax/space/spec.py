@@ -23,7 +23,8 @@ MAX_POWER = 30
 
 
 def distribution(key: str, entry):
-    """One YAML entry as a distribution of hyperlax.space.distributions; a malformed one is an input error naming the key."""
+    """One YAML entry as a distribution of hyperlax.space.distributions; a malformed one is an input error
+    naming the key."""
     if not (isinstance(entry, dict) and len(entry) == 1 and next(iter(entry)) in KINDS):
         raise InputError(f"search_space: {key}: expected one of {', '.join(KINDS)} with its values, got {entry!r}")
     [(kind, values)] = entry.items()

@@ -14,7 +14,6 @@ checkpointed, so a run killed at any point resumes from the last finished interv
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import jax
@@ -23,20 +22,21 @@ import numpy as np
 from rich.console import Console
 
 from hyperlax.algos.common import dotted_key, is_traced
-from hyperlax.commands.options import RunArgs, check_values, defaults_of, fixed_options, float_in, int_in, option
+from hyperlax.commands.execute import make_runner
+from hyperlax.commands.options import PBTArgs
 from hyperlax.commands.pbt.records import best_schedule, load_checkpoint, save_checkpoint, write_outputs
-from hyperlax.commands.run import (
+from hyperlax.commands.rundir import (
+    StoredRun,
     check_output_root,
-    check_structures,
     exclusive,
     given_values,
-    make_runner,
-    merge_stored,
+    merge_options,
+    resolved_options,
     run_dir,
     run_record,
-    run_settings,
 )
-from hyperlax.commands.signals import as_interrupted
+from hyperlax.commands.settings import check_structures, run_settings
+from hyperlax.commands.signals import interrupted
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Sample
 from hyperlax.errors import InputError
@@ -46,53 +46,22 @@ from hyperlax.space.distributions import Categorical, LogUniform, Uniform, Unifo
 from hyperlax.space.recipes import Recipe, load_recipe
 
 PBT_FILE = "pbt.json"
+PBT = StoredRun(
+    PBT_FILE, "pbt-search", required=("algo_and_network_config", "env_config", "population_size", "seed", "num_seeds")
+)
 EXPLOITS = ("truncation", "none")
 EXPLORES = ("perturb", "resample")
 
 
-@dataclass
-class PBTArgs(RunArgs):
-    population_size: int | None = option("members trained side by side", 16, type=int_in(2, 4096), fixed=True)
-    ready_interval: int | None = option("evaluations between exploit steps", 2, type=int_in(1, 10_000), fixed=True)
-    exploit: str | None = option(
-        "truncation (the bottom fraction copies a member of the top fraction) or none", "truncation", fixed=True
-    )
-    truncation_fraction: float | None = option(
-        "the fraction of members at the bottom that exploit, and at the top that they copy", 0.25,
-        type=float_in(0.01, 0.5), fixed=True,
-    )  # fmt: skip
-    explore: str | None = option(
-        "perturb (floats x0.8 or x1.2, integers one step) or resample (from the recipe's distribution)",
-        "perturb",
-        fixed=True,
-    )
-    resample_probability: float | None = option(
-        "perturb: probability of resampling a value instead; resample: of resampling each value", 0.25,
-        type=float_in(0.0, 1.0), fixed=True,
-    )  # fmt: skip
-    pbt_seed: int | None = option("seed of the exploit and explore draws", 0, type=int_in(0, 2**32 - 1), fixed=True)
-
-
 def resolve_args(args: PBTArgs) -> tuple[PBTArgs, Path | None]:
-    given = given_values(args)
-    resume_dir = Path(args.resume_from) if args.resume_from is not None else None
-    if resume_dir is not None:
-        if not (resume_dir / PBT_FILE).is_file():
-            raise InputError(f"--resume-from {resume_dir}: no {PBT_FILE} there; give the directory pbt-search wrote")
-        required = ("algo_and_network_config", "env_config", "population_size", "seed", "num_seeds")
-        merged = merge_stored(given, resume_dir / PBT_FILE, fixed_options(PBTArgs), required)
-    else:
-        merged = {**defaults_of(PBTArgs), **given}
-    resolved = PBTArgs(**{k: merged.get(k) for k in PBTArgs.__dataclass_fields__})
-    check_values(resolved)
-    if resume_dir is None:
+    merged = merge_options(PBTArgs, given_values(args), args.resume_from, PBT)
+    resolved = resolved_options(PBTArgs, merged)
+    if args.resume_from is None:
         check_output_root(resolved.output_root)
     for name, valid in (("exploit", EXPLOITS), ("explore", EXPLORES)):
         if getattr(resolved, name) not in valid:
             raise InputError(f"unknown --{name} '{getattr(resolved, name)}'; valid: {', '.join(valid)}")
-    if resolved.pruner not in (None, "none"):
-        raise InputError("pbt-search does not prune: exploit replaces the worst members; drop --pruner")
-    return resolved, resume_dir
+    return resolved, (Path(args.resume_from) if args.resume_from is not None else None)
 
 
 def searched_keys(recipe: Recipe) -> list:
@@ -223,9 +192,7 @@ def pbt_search(args: PBTArgs, console: Console) -> Path:
         try:
             train_population(args, recipe, runner, out, console)
         except KeyboardInterrupt as exc:
-            stop = as_interrupted(exc)
-            stop.kept = f"every finished interval is checkpointed in {out / 'pbt'}; continue with --resume-from {out}"
-            raise stop from None
+            raise interrupted(exc, f"every finished interval is checkpointed in {out / 'pbt'}", out) from None
     return out
 
 

@@ -15,8 +15,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from hyperlax.commands.execute import make_runner
 from hyperlax.commands.pbt.search import PBT_FILE
-from hyperlax.commands.run import FRESH_SEED_OFFSET, make_runner, stored_args
+from hyperlax.commands.rundir import stored_args
+from hyperlax.commands.settings import FRESH_SEED_OFFSET
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import RunSettings, Sample, metrics_row
 from hyperlax.errors import InputError

@@ -1,7 +1,8 @@
 """optuna-hp-search and the commands around a study (status, best, export, validate-best).
 
-One concept per module, as in Optuna's own `optuna/study/`: `_args` (options and checks), `_storage`
-(URLs, opening a study, database errors), `_samplers` (samplers and pruners), `_params` (recipe
+One concept per module, as in Optuna's own `optuna/study/`: `_args` (resolving and checking the options declared in
+hyperlax.commands.options), `_storage` (URLs, opening a study, database errors), `_samplers` (samplers;
+pruners live in hyperlax.commands.pruning), `_params` (recipe
 distributions as suggestions), `_ledger` (budget, heartbeats, failing and retrying), `_worker` (ask ->
 runner -> tell), `_selection` (what a study hands over), `_reevaluate` (the top trials on fresh seeds at
 the end), `_reports` (records, JSON, CSV, tables), `_plots`, `_compare` (study-plots, study-compare),
@@ -10,15 +11,15 @@ and `_validate` (validate-best); only `_worker`, `_reevaluate` and `_validate` t
 public surface.
 """
 
-from hyperlax.commands.study._args import SearchArgs
-from hyperlax.commands.study._best_spec import BestArgs, study_best
-from hyperlax.commands.study._compare import CompareArgs, study_compare, study_plots
+from hyperlax.commands.options import BestArgs, CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
+from hyperlax.commands.study._best_spec import study_best
+from hyperlax.commands.study._compare import study_compare, study_plots
 from hyperlax.commands.study._ledger import beyond_budget, was_trained
 from hyperlax.commands.study._params import decode_params, suggest_values
-from hyperlax.commands.study._reports import ExportArgs, QueryArgs, study_export, study_status
+from hyperlax.commands.study._reports import study_export, study_status
 from hyperlax.commands.study._samplers import SAMPLERS, make_sampler
 from hyperlax.commands.study._storage import connect_url, load_stored_study, mask_url
-from hyperlax.commands.study._validate import ValidateArgs, validate_best
+from hyperlax.commands.study._validate import validate_best
 from hyperlax.commands.study._worker import search
 
 __all__ = [

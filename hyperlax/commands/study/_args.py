@@ -1,33 +1,33 @@
 """optuna-hp-search's options, and their resolution and checks (before anything is created)."""
 
 import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
 
-from hyperlax.commands.options import (
-    RunArgs,
-    SpaceArgs,
-    check_values,
-    defaults_of,
-    fixed_options,
-    float_in,
-    int_in,
-    option,
-)
-from hyperlax.commands.pruning import check_pruner
-from hyperlax.commands.run import (
+from hyperlax.commands.options import SearchArgs
+from hyperlax.commands.pruning import PrunerSettings, check_pruner
+from hyperlax.commands.rundir import (
+    StoredRun,
     check_output_root,
-    check_width,
     given_values,
-    merge_stored,
-    recipe_evaluations,
+    merge_options,
+    resolved_options,
     run_dir,
     stored_args,
 )
+from hyperlax.commands.settings import check_width, recipe_evaluations
+from hyperlax.commands.study._reevaluate import Reevaluation
 from hyperlax.commands.study._samplers import SAMPLERS
-from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, check_sqlite_file, check_storage, mask_url
+from hyperlax.commands.study._storage import (
+    DB_FILE,
+    STUDY_FILE,
+    StudyTarget,
+    check_sqlite_file,
+    check_storage,
+    mask_url,
+)
+from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
-from hyperlax.results.metrics import OBJECTIVES
+from hyperlax.results.objectives import OBJECTIVES
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
 
@@ -35,91 +35,6 @@ DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
 # budget capped here, so the default study (16 trials of ppo_mlp) takes about a minute on a laptop CPU.
 MAX_DEFAULT_TIMESTEPS = 50_000
-
-
-@dataclass
-class SearchArgs(RunArgs, SpaceArgs):
-    study_name: str | None = option(
-        "Optuna study name; workers sharing --storage and the name share the study",
-        shown="<recipe>_<env>",
-        fixed=True,
-    )
-    n_trials: int | None = option(
-        "trials trained in total, over all workers and resumes", 16, type=int_in(1, 1_000_000)
-    )
-    objective_names: list | None = option(
-        "one or more of peak_performance, final_performance, stability_score, normalized_auc",
-        ["final_performance"],
-        nargs="+",
-        metavar="NAME",
-        fixed=True,
-    )
-    objective_directions: list | None = option(
-        "maximize or minimize, one per objective", shown="maximize for each", nargs="+", metavar="DIRECTION",
-        fixed=True,
-    )  # fmt: skip
-    sampler: str | None = option(
-        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
-        shown="tpe for one objective, nsgaii for several",
-    )
-    optuna_study_batch_size: int | None = option(
-        "trials asked at once: at most this many enter the pool between two of its steps", 8, type=int_in(1, 65_536)
-    )
-    runner_hparam_batch_size: int | None = option(
-        "trials trained at once: the slot pool's capacity", 8, type=int_in(1, 65_536)
-    )
-    storage: str | None = option(
-        "any Optuna storage URL (postgresql://..., sqlite:///...)",
-        shown="SQLite optuna_study.db in the study directory",
-        fixed=True,
-    )
-    heartbeat_interval: int | None = option(
-        "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
-    )
-    reevaluate_top: int | None = option(
-        "once the budget is spent, train the K best trials (several objectives: up to K of the Pareto front) "
-        "again on fresh seeds and select by those values; 0: no re-evaluation",
-        0,
-        type=int_in(0, 10_000),
-        metavar="K",
-    )
-    reevaluate_seeds: int | None = option(
-        "fresh seeds of each re-evaluated trial", 5, type=int_in(1, 1024), metavar="S"
-    )
-    timeout: int | None = option(
-        "seconds after this worker's start when it asks no new trial; trials in training finish and are told",
-        type=int_in(1, 10**8),
-        shown="none",
-        metavar="SECONDS",
-    )
-    sampler_startup_trials: int | None = option(
-        "tpe, cmaes, gp: trials sampled at random before the model suggests (Optuna's n_startup_trials)",
-        type=int_in(0, 1_000_000),
-        shown="the sampler's: tpe 10, gp 10, cmaes 1",
-    )
-    nsga_population: int | None = option(
-        "nsgaii, nsgaiii: trials per generation (population_size)",
-        type=int_in(2, 65_536),
-        shown="--optuna-study-batch-size, at least 2",
-    )
-    warm_start_from: str | None = option(
-        "a previous study's directory: a new study enqueues its top trials first (the next phase of a campaign)",
-        metavar="STUDY_DIR",
-    )
-    warm_start_top_k: int | None = option(
-        "--warm-start-from: how many of its best trials to enqueue", 3, type=int_in(1, 10_000), metavar="K"
-    )
-    narrow: float | None = option(
-        "--warm-start-from: shrink each float/int range to a window of this relative width around the previous "
-        "best (log space for log ranges), inside the original range",
-        type=float_in(0.001, 1.0),
-        metavar="F",
-    )
-    mlflow_tracking_uri: str | None = option(
-        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "
-        "a parent run per study, a nested run per trial as it is told",
-        metavar="URI",
-    )
 
 
 def check_objectives(names: list, directions: list) -> None:
@@ -156,14 +71,15 @@ def split_names(values: list | None) -> list | None:
     return None if values is None else [v for item in values for v in str(item).split(",") if v.strip()]
 
 
-def merge_with_study(given: dict, study_dir: Path) -> dict:
-    """The arguments stored in a study directory updated with the given ones (which must not change results)."""
+STUDY = StoredRun(
+    STUDY_FILE, "optuna-hp-search", STUDY_FILE,
+    ("algo_and_network_config", "env_config", "study_name", "objective_names", "seed", "num_seeds"),
+)  # fmt: skip
 
-    def as_stored(key, value):
-        return mask_url(value) if key == "storage" else value
 
-    required = ("algo_and_network_config", "env_config", "study_name", "objective_names", "seed", "num_seeds")
-    return merge_stored(given, study_dir / STUDY_FILE, fixed_options(SearchArgs), required, as_stored)
+def as_stored(key, value):
+    """A given value as study.json stores it: a storage URL without its password."""
+    return mask_url(value) if key == "storage" else value
 
 
 def given_search_values(args: SearchArgs) -> dict:
@@ -178,32 +94,28 @@ def given_search_values(args: SearchArgs) -> dict:
 
 def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
     """The arguments from the given ones, a stored study (resume, or a worker joining) and the defaults."""
-    if args.resume_from is not None:
-        study_dir = Path(args.resume_from)
-        if not (study_dir / STUDY_FILE).is_file():
-            raise InputError(
-                f"--resume-from {study_dir}: no {STUDY_FILE} there; give the directory optuna-hp-search wrote "
-                f"(it holds {STUDY_FILE})"
-            )
-        merged = merge_with_study(given, study_dir)
-    else:
-        merged = {**defaults_of(SearchArgs), **given}
+    merged = merged_with(given, args.resume_from)
     if args.resume_from is None:
         check_output_root(merged["output_root"])
     recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
     merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
-    if args.resume_from is None:
-        study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])
-        if (study_dir / STUDY_FILE).is_file():
-            stored = stored_args(study_dir / STUDY_FILE)
-            shared = "storage" in given and stored.get("storage") == mask_url(given["storage"])
-            if not (shared and stored.get("study_name") == merged["study_name"]):
-                raise InputError(
-                    f"{study_dir} already holds study '{stored.get('study_name')}'; continue it with "
-                    f"--resume-from {study_dir}, or choose another --output-root"
-                )
-            merged = merge_with_study(given, study_dir)  # another worker of the same shared study
+    if args.resume_from is not None:
+        return merged, Path(args.resume_from), recipe
+    study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])
+    if (study_dir / STUDY_FILE).is_file():
+        stored = stored_args(study_dir / STUDY_FILE)
+        shared = "storage" in given and stored.get("storage") == mask_url(given["storage"])
+        if not (shared and stored.get("study_name") == merged["study_name"]):
+            raise InputError(
+                f"{study_dir} already holds study '{stored.get('study_name')}'; continue it with "
+                f"--resume-from {study_dir}, or choose another --output-root"
+            )
+        merged = merged_with(given, str(study_dir))  # another worker of the same shared study
     return merged, study_dir, recipe
+
+
+def merged_with(given: dict, study_dir: str | None) -> dict:
+    return merge_options(SearchArgs, given, study_dir, STUDY, as_stored)
 
 
 def resolve_args(args: SearchArgs):
@@ -215,30 +127,38 @@ def resolve_args(args: SearchArgs):
     merged.setdefault("total_timesteps", min(training_steps, MAX_DEFAULT_TIMESTEPS))
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
-    merged.setdefault("pruner", "none")
-    resolved = SearchArgs(**{k: merged.get(k) for k in SearchArgs.__dataclass_fields__})
-    resolved.output_root = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
+    merged["output_root"] = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
+    check_objectives(merged["objective_names"], merged["objective_directions"])
+    resolved = resolved_options(SearchArgs, merged)
     check_resolved(resolved, resolved.num_evaluations or recipe_evaluations(recipe))
     if resolved.storage is None and args.resume_from is not None and not (study_dir / DB_FILE).is_file():
         raise InputError(f"--resume-from {study_dir}: no {DB_FILE} there; the study's storage is gone")
-    if resolved.storage is None and continuing_dir(study_dir):
+    continuing = (study_dir / STUDY_FILE).is_file()
+    if resolved.storage is None and continuing:
         check_sqlite_file(study_dir / DB_FILE, f"{study_dir}")
     if resolved.storage is not None and "storage" not in given:
         check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
-    continuing = (study_dir / STUDY_FILE).is_file()
     return resolved, study_dir, recipe, continuing
 
 
-def continuing_dir(study_dir: Path) -> bool:
-    return (study_dir / STUDY_FILE).is_file()
+def study_target(args: SearchArgs) -> StudyTarget:
+    directions = tuple(args.objective_directions)
+    return StudyTarget(args.study_name, tuple(args.objective_names), directions, args.heartbeat_interval)
+
+
+def warm_start_of(args: SearchArgs) -> WarmStart:
+    return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow)
+
+
+def reevaluation_of(args: SearchArgs) -> Reevaluation:
+    resumed = args.resume_from is not None
+    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, args.env_config, resumed)
 
 
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
-    check_objectives(args.objective_names, args.objective_directions)
-    check_values(args)
     check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
-    check_pruner(args.pruner_settings(), args.objective_names, num_evaluations)
+    check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
     check_tracking_uri(args.mlflow_tracking_uri)
 
 

@@ -8,13 +8,12 @@ trains exactly that one configuration (on the sweep's seeds, so its values come 
 bitwise equal).
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from hyperlax.commands.options import option
-from hyperlax.commands.run import stored_args
+from hyperlax.commands.options import BestArgs
+from hyperlax.commands.rundir import stored_args
 from hyperlax.commands.study._params import decode_params, json_keys_of
-from hyperlax.commands.study._reports import QueryArgs, best_summary
+from hyperlax.commands.study._reports import best_summary
 from hyperlax.commands.study._selection import selection
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
 from hyperlax.errors import InputError
@@ -23,16 +22,6 @@ from hyperlax.space.spec import apply_space
 
 RUN_KEYS = ("algo_and_network_config", "env_config", "total_timesteps", "num_evaluations", "eval_episodes",
             "num_seeds", "seed_aggregate", "seed", "program_width")  # fmt: skip
-
-
-@dataclass
-class BestArgs(QueryArgs):
-    format: str | None = option(
-        "study-best: json (the best trial or Pareto front) or yaml (the best trial's full configuration as a "
-        "spec that sweep-hp-samples --spec runs again)",
-        "json",
-        choices=["json", "yaml"],
-    )
 
 
 def plain(value):

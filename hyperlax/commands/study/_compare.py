@@ -2,33 +2,20 @@
 side by side: a table and their optimization histories on one plotly page)."""
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import option
+from hyperlax.commands.options import CompareArgs, QueryArgs
+from hyperlax.commands.options.study import COMPARE_FILE
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._plots import write_page
-from hyperlax.commands.study._reports import QueryArgs, write_outputs
+from hyperlax.commands.study._reports import write_outputs
 from hyperlax.commands.study._selection import objective_names_of, selection
 from hyperlax.commands.study._storage import load_stored_study
 from hyperlax.errors import InputError
-
-COMPARE_FILE = "study_comparison.html"
-
-
-@dataclass
-class CompareArgs:
-    study_dirs: list | None = option(
-        "two or more directories optuna-hp-search wrote", positional=True, nargs="+", metavar="STUDY_DIR"
-    )
-    output: str | None = option(
-        "the plotly page of the studies' optimization histories (plotly.min.js is written beside it)",
-        COMPARE_FILE,
-    )
 
 
 def study_plots(args: QueryArgs, console: Console) -> None:

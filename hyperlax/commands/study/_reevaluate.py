@@ -15,15 +15,14 @@ the same values.
 """
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import with_defaults
-from hyperlax.commands.run import make_runner, run_plans
-from hyperlax.commands.signals import as_interrupted
-from hyperlax.commands.study._args import SearchArgs
+from hyperlax.commands.execute import make_runner, run_plans
+from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._reports import METRIC_KEYS, trial_record
@@ -59,10 +58,23 @@ def stored_records(study, num_seeds: int, seed: int) -> dict:
     return {int(number): record for number, record in stored.get("trials", {}).items()}
 
 
-def reevaluate(study, recipe, args: SearchArgs, settings: RunSettings, study_dir: Path, console: Console, worker: str):
+@dataclass(frozen=True)
+class Reevaluation:
+    """--reevaluate-top and --reevaluate-seeds of a study on --env-config with --seed; `resumed`: the worker
+    was started with --resume-from, so it finishes a re-evaluation whoever began it."""
+
+    top: int
+    num_seeds: int
+    study_seed: int
+    env_config: str
+    resumed: bool = False
+
+
+def reevaluate(
+    study, recipe, asked: Reevaluation, settings: RunSettings, study_dir: Path, console: Console, worker: str
+):
     """Re-evaluate the study's top trials if this worker is the one to (see the module docstring)."""
-    options = with_defaults(args)  # a study stored before these options existed: their defaults
-    top, num_seeds, seed = options.reevaluate_top, options.reevaluate_seeds, args.seed + REEVALUATION_SEED_OFFSET
+    top, num_seeds, seed = asked.top, asked.num_seeds, asked.study_seed + REEVALUATION_SEED_OFFSET
     if not top:
         return
     trials = candidates(study, top)
@@ -72,7 +84,7 @@ def reevaluate(study, recipe, args: SearchArgs, settings: RunSettings, study_dir
     stored = stored_records(study, num_seeds, seed)
     missing = [t for t in trials if t.number not in stored]
     designated = last_teller(study.get_trials(deepcopy=False))
-    if missing and args.resume_from is None and designated not in (None, worker):
+    if missing and not asked.resumed and designated not in (None, worker):
         console.print(f"re-evaluation of the top {top} trials left to worker {designated} (it told the last trial)")
         return
     attr = {"top": top, "num_seeds": num_seeds, "seed": seed, "worker": worker}
@@ -82,11 +94,11 @@ def reevaluate(study, recipe, args: SearchArgs, settings: RunSettings, study_dir
         console.print(f"re-evaluating {len(missing)} trial(s) on {num_seeds} fresh seeds -> {where}")
         fresh = dataclasses.replace(settings, num_seeds=num_seeds, seed=seed, hparam_batch_size=len(missing))
         try:
-            stored.update(train(samples_of(study, missing, recipe), recipe, args.env_config, fresh, study_dir, console))
+            stored.update(
+                train(samples_of(study, missing, recipe), recipe, asked.env_config, fresh, study_dir, console)
+            )
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM
-            stop = as_interrupted(exc)
-            stop.kept = f"every trial is kept; the re-evaluation stopped: finish it with --resume-from {study_dir}"
-            raise stop from None
+            raise interrupted(exc, "every trial is kept; the re-evaluation stopped", study_dir, ": finish it") from None
     trials_attr = {str(t.number): stored[t.number] for t in trials}
     study.set_user_attr(REEVALUATION_ATTR, {**attr, "status": "done", "trials": trials_attr})
     write_report(study, trials, study_dir / REEVALUATION_DIR / "reevaluation.json", console)

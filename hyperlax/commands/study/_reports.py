@@ -3,14 +3,13 @@
 import csv
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import option
+from hyperlax.commands.options import ExportArgs, QueryArgs
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._plots import write_plots
@@ -27,20 +26,6 @@ from hyperlax.commands.study._warm import phases_text
 from hyperlax.results.files import SUMMARY_COLUMNS, write_json_atomic, write_text_atomic
 
 METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
-
-
-@dataclass
-class QueryArgs:
-    """Options of study-status and study-best."""
-
-    study_dir: str | None = option("the directory optuna-hp-search wrote (holds study.json)", required=True)
-    storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
-
-
-@dataclass
-class ExportArgs(QueryArgs):
-    format: str | None = option("study-export: csv or json", "csv", choices=["csv", "json"])
-    output: str | None = option("study-export: file to write", shown="standard output")
 
 
 def trial_record(trial, names: list, json_keys, reevaluated: dict | None = None) -> dict:

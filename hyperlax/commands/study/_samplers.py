@@ -1,4 +1,5 @@
-"""Samplers and pruners by name, and the per-trial seeding that makes workers draw different trials."""
+"""Samplers by name, and the per-trial seeding that makes workers draw different trials (pruners live in
+hyperlax.commands.pruning)."""
 
 import warnings
 from collections.abc import Callable

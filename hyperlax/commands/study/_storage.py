@@ -2,6 +2,7 @@
 
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
@@ -101,34 +102,45 @@ def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, at
             time.sleep(1 + attempt)
 
 
-def open_study(url: str, args, sampler, pruner, study_record: dict, stale_trial_callback=None):
+@dataclass(frozen=True)
+class StudyTarget:
+    """The study a worker opens: its name, what it optimises, and how often its trials beat."""
+
+    name: str
+    objective_names: tuple
+    directions: tuple
+    heartbeat_interval: int
+
+
+def open_study(url: str, target: StudyTarget, sampler, pruner, study_record: dict, stale_trial_callback=None):
     """Create or load the study (with heartbeats) and check it asks what this command asks."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = rdb_storage(url, args.heartbeat_interval, stale_trial_callback)
+            storage = rdb_storage(url, target.heartbeat_interval, stale_trial_callback)
             study = optuna.create_study(
                 storage=storage,
-                study_name=args.study_name,
+                study_name=target.name,
                 sampler=sampler,
                 pruner=pruner,
-                directions=args.objective_directions,
+                directions=list(target.directions),
                 load_if_exists=True,
             )
             stored_names = study.metric_names
             directions = [d.name.lower() for d in study.directions]
             if stored_names is None:
-                study.set_metric_names(list(args.objective_names))
+                study.set_metric_names(list(target.objective_names))
                 study.set_user_attr("hyperlax", study_record)
     except DB_ERRORS as exc:
         raise InputError(f"cannot open storage {mask_url(url)}: {first_line_of(exc, url)}") from None
-    if (stored_names or args.objective_names) != args.objective_names or directions != args.objective_directions:
+    names, wanted = list(target.objective_names), list(target.directions)
+    if (stored_names or names) != names or directions != wanted:
         raise InputError(
-            f"study '{args.study_name}' in {mask_url(url)} optimises {' '.join(stored_names or [])} "
-            f"({' '.join(directions)}), not {' '.join(args.objective_names)} "
-            f"({' '.join(args.objective_directions)}); use its objectives or another --study-name"
+            f"study '{target.name}' in {mask_url(url)} optimises {' '.join(stored_names or [])} "
+            f"({' '.join(directions)}), not {' '.join(names)} "
+            f"({' '.join(wanted)}); use its objectives or another --study-name"
         )
-    check_record(study, study_record, args.study_name, url)
+    check_record(study, study_record, target.name, url)
     return study, storage
 
 

@@ -10,15 +10,16 @@ one of its seeds beats one of the default's (the rliable protocol, `hyperlax.res
 """
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import check_values, int_in, option, with_defaults
-from hyperlax.commands.run import FRESH_SEED_OFFSET, make_runner, run_plans, stored_args
+from hyperlax.commands.execute import make_runner, run_plans
+from hyperlax.commands.options import ValidateArgs, check_values, with_defaults
+from hyperlax.commands.rundir import stored_args
+from hyperlax.commands.settings import FRESH_SEED_OFFSET
 from hyperlax.commands.study._plots import curves_figure, write_page
 from hyperlax.commands.study._reevaluate import SHARED_KEYS, samples_of
 from hyperlax.commands.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
@@ -43,15 +44,6 @@ REPORTED = (
     "final_iqm_across_seeds",
     "per_seed_final_returns",
 )
-
-
-@dataclass
-class ValidateArgs:
-    study_dir: str | None = option(
-        "the directory optuna-hp-search (holds study.json) or pbt-search (holds pbt.json) wrote", required=True
-    )
-    storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
-    num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
 
 
 def validate_best(args: ValidateArgs, console: Console) -> Path:

@@ -5,6 +5,7 @@ study's user attr `phases` and in study.json."""
 
 import dataclasses
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from optuna.trial import TrialState
@@ -48,24 +49,33 @@ def narrowed(distributions: dict, best: dict, fraction: float) -> dict:
     }
 
 
-def warm_start(recipe: Recipe, args) -> tuple[Recipe, list, list]:
+@dataclass(frozen=True)
+class WarmStart:
+    """--warm-start-from (None: a cold start), --warm-start-top-k and --narrow."""
+
+    study_dir: str | None
+    top_k: int
+    narrow: float | None
+
+
+def warm_start(recipe: Recipe, warm: WarmStart) -> tuple[Recipe, list, list]:
     """(the recipe, narrowed when asked; the previous study's top-K params to enqueue; the phase chain)."""
-    if args.warm_start_from is None:
+    if warm.study_dir is None:
         return recipe, [], []
-    previous = load_stored_study(args.warm_start_from, None)
-    top = top_trials(previous, args.warm_start_top_k or 3)
+    previous = load_stored_study(warm.study_dir, None)
+    top = top_trials(previous, warm.top_k)
     if not top:
-        raise InputError(f"--warm-start-from {args.warm_start_from}: the study has no complete trial to start from")
+        raise InputError(f"--warm-start-from {warm.study_dir}: the study has no complete trial to start from")
     selected, _ = selection(previous)
     best = decode_params((selected or top)[0].params, json_keys_of(previous))
-    if args.narrow is not None:
-        recipe = Recipe(recipe.name, recipe.base_config, narrowed(recipe.distributions, best, args.narrow))
+    if warm.narrow is not None:
+        recipe = Recipe(recipe.name, recipe.base_config, narrowed(recipe.distributions, best, warm.narrow))
     phase = {
-        "study_dir": str(Path(args.warm_start_from).resolve()),
+        "study_dir": str(Path(warm.study_dir).resolve()),
         "study_name": previous.study_name,
         "top_k": len(top),
         "enqueued_trials": [t.number for t in top],
-        "narrow": args.narrow,
+        "narrow": warm.narrow,
         "best_values": (selected or top)[0].values,
     }
     chain = [*previous.user_attrs.get(PHASES_ATTR, []), phase]

@@ -21,10 +21,13 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
-from hyperlax.commands.pruning import make_pruner
-from hyperlax.commands.run import check_structures, exclusive, make_runner, run_record, run_settings, stream
-from hyperlax.commands.signals import as_interrupted
-from hyperlax.commands.study._args import SearchArgs, resolve_args
+from hyperlax.commands.execute import make_runner, stream
+from hyperlax.commands.options import SearchArgs
+from hyperlax.commands.pruning import PrunerSettings, make_pruner
+from hyperlax.commands.rundir import exclusive, run_record
+from hyperlax.commands.settings import check_structures, run_settings
+from hyperlax.commands.signals import interrupted
+from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
     Heartbeats,
@@ -263,7 +266,7 @@ def reports_after_interrupt(study, study_dir: Path) -> bool:
 
 def search(args: SearchArgs, console: Console) -> Path:
     args, study_dir, recipe, continuing = resolve_args(args)
-    recipe, warm_params, phases = warm_start(recipe, args)
+    recipe, warm_params, phases = warm_start(recipe, warm_start_of(args))
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     spec, runner = make_runner(recipe, args.env_config, settings)
@@ -284,8 +287,8 @@ def run_study(
     if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
         log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
     url = connect_url(study_dir, args.storage)
-    pruner = make_pruner(args.pruner_settings(), settings.num_evaluations)
-    study, storage = open_study(url, args, sampler, pruner, record, retry_stale)
+    pruner = make_pruner(PrunerSettings.of(args), settings.num_evaluations)
+    study, storage = open_study(url, study_target(args), sampler, pruner, record, retry_stale)
     enqueue_top(study, *warm)  # a new study warm-started from a previous one: its top trials first
     study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
     stored_url = args.storage and mask_url(args.storage)
@@ -306,14 +309,13 @@ def run_study(
     try:
         worker.run()
     except KeyboardInterrupt as exc:
-        stop = as_interrupted(exc)
         told = sum(map(was_trained, study.get_trials(deepcopy=False)))
         reports = ", reports and plots written" if reports_after_interrupt(study, study_dir) else ""
-        stop.kept = (
+        kept = (
             f"{told} finished trials are kept in the study{reports}, the trials in training were failed as "
-            f"interrupted and enqueued again; continue with --resume-from {study_dir}"
+            f"interrupted and enqueued again"
         )
-        raise stop from None
+        raise interrupted(exc, kept, study_dir) from None
     if worker.timed_out():
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
@@ -322,7 +324,7 @@ def run_study(
         from hyperlax.commands.study._tracking import finish_tracking
 
         finish_tracking(worker.tracker)
-    reevaluate(study, recipe, args, settings, study_dir, console, WORKER)
+    reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start

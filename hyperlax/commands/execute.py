@@ -1,0 +1,145 @@
+"""Training: a runner for a recipe and env, plans run batch by batch (resumable), and samples streamed
+through a slot pool. sweep-hp-samples, optuna-hp-search and validate-best all train through here, so no
+command imports another."""
+
+import logging
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from hyperlax.commands import signals
+from hyperlax.engine.pool import SlotPool
+from hyperlax.engine.runner import Runner, RunSettings, metrics_row, stopped_row
+from hyperlax.envs.gymnax import EnvSpec, make_env
+from hyperlax.errors import InputError
+from hyperlax.results.files import is_complete, read_batch, write_batch
+from hyperlax.results.progress import BatchProgress
+from hyperlax.space.recipes import Recipe
+
+log = logging.getLogger(__name__)
+
+
+def make_runner(recipe: Recipe, env_config: str, settings: RunSettings) -> tuple[EnvSpec, Runner]:
+    spec = make_env(env_config)
+    return spec, Runner(recipe.algorithm, spec, settings)
+
+
+def pending_plans(plans: list, samples_dir: Path) -> list:
+    """The plans whose batch directory is not complete yet; a complete one must hold the planned samples."""
+    pending = []
+    for plan in plans:
+        batch_dir = samples_dir / plan.name
+        if not is_complete(batch_dir):
+            pending.append(plan)
+            continue
+        stored_ids = [row["sample_id"] for row in read_batch(batch_dir)]
+        planned_ids = [s.sample_id for s in plan.samples]
+        if stored_ids != planned_ids:
+            raise InputError(
+                f"{batch_dir} holds samples {stored_ids}, not the planned {planned_ids}; "
+                f"resume with the arguments the sweep was started with"
+            )
+        log.info("%s complete, skipped", plan.name)
+    return pending
+
+
+def run_plans(
+    runner: Runner,
+    plans: list,
+    samples_dir: Path,
+    console: Console,
+    label: str = "batches",
+    progress: BatchProgress | None = None,
+    on_batch: Callable | None = None,
+    should_stop: Callable | None = None,
+) -> None:
+    """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
+
+    `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
+    each batch is written; `should_stop` goes to the runner (pruning).
+    """
+    pending = pending_plans(plans, samples_dir)
+    if len(pending) < len(plans):
+        console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
+    s = runner.settings
+    progress_context = (
+        nullcontext(progress) if progress else BatchProgress(console, len(pending), s.num_evaluations, label)
+    )
+    with progress_context as progress:
+        for plan in pending:
+            signals.check()
+            result = runner.run_batch(plan, progress.on_segment, should_stop)
+            with signals.deferred():  # written and handed on, or neither
+                write_batch(samples_dir / plan.name, plan, result)
+                if on_batch is not None:
+                    on_batch(plan, result)
+            progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
+            log.info(
+                "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
+                plan.name,
+                len(plan.samples),
+                result.compile_seconds,
+                result.wall_seconds,
+                result.env_steps_per_second,
+            )
+
+
+def stream(
+    pool: SlotPool,
+    next_samples: Callable,
+    on_done: Callable,
+    should_stop: Callable | None = None,
+    progress: BatchProgress | None = None,
+) -> int:
+    """Train samples through a slot pool until `next_samples` has none left and the pool is empty.
+
+    `next_samples(room)` gives up to `room` new samples (fewer or none: nothing to start now). After each
+    pool step, each live slot has one more evaluation: its last one -> finished; non-finite -> failed at once;
+    `should_stop(sample, evaluation, mean_return)` -> pruned. A sample that ends is handed to
+    `on_done(sample, row, returns [1, seeds, evaluations, episodes] (NaN after a stop), eval_steps)` and its
+    slot is refilled before the next step. Returns how many samples ended.
+    """
+    evaluations = pool.runner.settings.num_evaluations
+    ended = 0
+    while True:
+        signals.check()
+        if pool.has_room:
+            for sample in next_samples(pool.capacity - pool.live):
+                pool.add(sample)
+        if not pool.live:
+            return ended
+        trained = pool.step()
+        for slot in trained:
+            k = slot.evaluations
+            diverged = not slot.finite.all() or not np.isfinite(slot.returns[-1]).all()
+            may_stop = k < evaluations and not diverged and should_stop is not None
+            stopped = may_stop and should_stop(slot.sample, k, float(np.mean(slot.returns[-1])))
+            if k == evaluations or diverged or stopped:
+                pool.remove(slot.sample.sample_id)
+                with signals.deferred():  # a result is written and told, or neither
+                    on_done(slot.sample, *slot_result(slot, pool, stopped))
+                ended += 1
+                if progress is not None:
+                    progress.advance(evaluations - k)  # the evaluations it will never run
+                    progress.set_done(progress.done_batches + 1, pool.env_steps, pool.train_seconds)
+        if progress is not None:
+            progress.advance(len(trained))
+            progress.set_done(progress.done_batches, pool.env_steps, pool.train_seconds)
+
+
+def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
+    """A sample's row, its curve padded to every evaluation with NaN, and the eval steps."""
+    settings, return_range = pool.runner.settings, pool.runner.spec.return_range
+    k, evaluations = slot.evaluations, settings.num_evaluations
+    returns = np.stack(slot.returns, axis=1)  # [seeds, evaluations so far, episodes]
+    eval_steps = slot.steps_per_segment * np.arange(1, evaluations + 1)
+    make_row = stopped_row if stopped else metrics_row
+    row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range, settings.seed_aggregate)
+    rate = pool.env_steps / pool.train_seconds if pool.train_seconds else 0.0
+    row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds)
+    curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)
+    curve[0, :, :k] = returns
+    return row, curve, eval_steps

@@ -1,0 +1,138 @@
+"""The options of optuna-hp-search and of the commands around a study (status, best, export, plots, compare,
+validate-best)."""
+
+from dataclasses import dataclass
+
+from hyperlax.commands.options.fields import float_in, int_in, option
+from hyperlax.commands.options.shared import PrunerArgs, RunArgs, SpaceArgs
+
+COMPARE_FILE = "study_comparison.html"
+
+
+@dataclass
+class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
+    study_name: str | None = option(
+        "Optuna study name; workers sharing --storage and the name share the study",
+        shown="<recipe>_<env>",
+        fixed=True,
+    )
+    n_trials: int | None = option(
+        "trials trained in total, over all workers and resumes", 16, type=int_in(1, 1_000_000)
+    )
+    objective_names: list | None = option(
+        "one or more of peak_performance, final_performance, stability_score, normalized_auc",
+        ["final_performance"],
+        nargs="+",
+        metavar="NAME",
+        fixed=True,
+    )
+    objective_directions: list | None = option(
+        "maximize or minimize, one per objective", shown="maximize for each", nargs="+", metavar="DIRECTION",
+        fixed=True,
+    )  # fmt: skip
+    sampler: str | None = option(
+        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
+        shown="tpe for one objective, nsgaii for several",
+    )
+    optuna_study_batch_size: int | None = option(
+        "trials asked at once: at most this many enter the pool between two of its steps", 8, type=int_in(1, 65_536)
+    )
+    runner_hparam_batch_size: int | None = option(
+        "trials trained at once: the slot pool's capacity", 8, type=int_in(1, 65_536)
+    )
+    storage: str | None = option(
+        "any Optuna storage URL (postgresql://..., sqlite:///...)",
+        shown="SQLite optuna_study.db in the study directory",
+        fixed=True,
+    )
+    heartbeat_interval: int | None = option(
+        "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
+    )
+    reevaluate_top: int | None = option(
+        "once the budget is spent, train the K best trials (several objectives: up to K of the Pareto front) "
+        "again on fresh seeds and select by those values; 0: no re-evaluation",
+        0,
+        type=int_in(0, 10_000),
+        metavar="K",
+    )
+    reevaluate_seeds: int | None = option(
+        "fresh seeds of each re-evaluated trial", 5, type=int_in(1, 1024), metavar="S"
+    )
+    timeout: int | None = option(
+        "seconds after this worker's start when it asks no new trial; trials in training finish and are told",
+        type=int_in(1, 10**8),
+        shown="none",
+        metavar="SECONDS",
+    )
+    sampler_startup_trials: int | None = option(
+        "tpe, cmaes, gp: trials sampled at random before the model suggests (Optuna's n_startup_trials)",
+        type=int_in(0, 1_000_000),
+        shown="the sampler's: tpe 10, gp 10, cmaes 1",
+    )
+    nsga_population: int | None = option(
+        "nsgaii, nsgaiii: trials per generation (population_size)",
+        type=int_in(2, 65_536),
+        shown="--optuna-study-batch-size, at least 2",
+    )
+    warm_start_from: str | None = option(
+        "a previous study's directory: a new study enqueues its top trials first (the next phase of a campaign)",
+        metavar="STUDY_DIR",
+    )
+    warm_start_top_k: int | None = option(
+        "--warm-start-from: how many of its best trials to enqueue", 3, type=int_in(1, 10_000), metavar="K"
+    )
+    narrow: float | None = option(
+        "--warm-start-from: shrink each float/int range to a window of this relative width around the previous "
+        "best (log space for log ranges), inside the original range",
+        type=float_in(0.001, 1.0),
+        metavar="F",
+    )
+    mlflow_tracking_uri: str | None = option(
+        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "
+        "a parent run per study, a nested run per trial as it is told",
+        metavar="URI",
+    )
+
+
+@dataclass
+class QueryArgs:
+    """Options of study-status and study-best."""
+
+    study_dir: str | None = option("the directory optuna-hp-search wrote (holds study.json)", required=True)
+    storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
+
+
+@dataclass
+class ExportArgs(QueryArgs):
+    format: str | None = option("study-export: csv or json", "csv", choices=["csv", "json"])
+    output: str | None = option("study-export: file to write", shown="standard output")
+
+
+@dataclass
+class BestArgs(QueryArgs):
+    format: str | None = option(
+        "study-best: json (the best trial or Pareto front) or yaml (the best trial's full configuration as a "
+        "spec that sweep-hp-samples --spec runs again)",
+        "json",
+        choices=["json", "yaml"],
+    )
+
+
+@dataclass
+class CompareArgs:
+    study_dirs: list | None = option(
+        "two or more directories optuna-hp-search wrote", positional=True, nargs="+", metavar="STUDY_DIR"
+    )
+    output: str | None = option(
+        "the plotly page of the studies' optimization histories (plotly.min.js is written beside it)",
+        COMPARE_FILE,
+    )
+
+
+@dataclass
+class ValidateArgs:
+    study_dir: str | None = option(
+        "the directory optuna-hp-search (holds study.json) or pbt-search (holds pbt.json) wrote", required=True
+    )
+    storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
+    num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
