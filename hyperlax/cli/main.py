@@ -31,6 +31,7 @@ from hyperlax.commands.options import (
     ValidateArgs,
     add_options,
     args_from_namespace,
+    check_values,
     flag_name,
     with_defaults,
 )
@@ -81,8 +82,6 @@ def run_validate(args, console) -> None:
     from hyperlax.commands.pbt.validate import is_pbt_dir, validate_pbt
 
     if is_pbt_dir(args.study_dir):  # a pbt-search directory: replay the winning schedule
-        from hyperlax.commands.options import check_values, with_defaults
-
         check_values(args)
         validate_pbt(args.study_dir, with_defaults(args).num_seeds, console)
         return

@@ -22,7 +22,6 @@ import numpy as np
 from hyperlax.results.files import SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
-INSTALL = "pip install 'hyperlax[mlflow]'"
 STUDY_TAG, STORAGE_TAG = "hyperlax.study_name", "hyperlax.storage"
 STATE_TAG, TRIAL_TAG = "hyperlax.state", "hyperlax.trial"
 RUN_STATUS = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
