@@ -10,6 +10,11 @@ OBJECTIVES = ("peak_performance", "final_performance", "stability_score", "norma
 SEED_AGGREGATES = ("mean", "iqm", "median", "min", "mean-minus-std")
 
 
+def steps_per_second(env_steps: float, seconds: float) -> float:
+    """Env steps trained per second (the cost metric env_steps_per_second); 0.0 before any training."""
+    return env_steps / seconds if seconds else 0.0
+
+
 def final_window(num_evaluations: int) -> int:
     """The last max(1, ceil(K/10)) evaluations count as 'final'."""
     return max(1, math.ceil(num_evaluations / 10))
