@@ -23,15 +23,15 @@ from hyperlax.results.outcomes import Reason, Status
 
 log = logging.getLogger(__name__)
 
-# Program width: the configurations one compiled program trains (each with every seed: width x seeds rows).
-# Rows of a CPU program. A program trains (configuration, seed) rows in one vmapped axis, and XLA picks
-# different vectorised code for different axis sizes, so the same configuration trained in programs of
-# different widths drifts apart in float rounding (measured: up to 25% in return after 20k PPO steps, and a
-# 1-row program differs from a 2-row one). Every CPU program of a run therefore has one width, and a
-# configuration gets bitwise-identical results in any batch, at any position, with any companions and in
-# sequential mode: at least CPU_MIN_ROWS rows, so a configuration with 2 seeds or more fills a program alone,
-# and with 1 seed two configurations share one (a configuration alone takes a discarded padding twin).
-# Narrow programs are also the fast ones on a CPU: one per core, side by side (see run_parallel).
+# The program width: how many configurations one compiled program trains. A program trains (configuration,
+# seed) rows, program width x seeds of them, in one vmapped axis, and XLA picks different vectorised code for
+# different axis sizes, so the same configuration trained in programs of different widths drifts apart in
+# float rounding (measured: up to 25% in return after 20k PPO steps, and a 1-row program differs from a 2-row
+# one). Every CPU program of a run therefore has one width, and a configuration gets bitwise-identical results
+# in any batch, at any position, with any companions and in sequential mode: at least CPU_MIN_ROWS rows, so a
+# configuration with 2 seeds or more fills a program alone, and with 1 seed two configurations share one (a
+# configuration alone takes a discarded padding twin). Narrow programs are also the fast ones on a CPU: one
+# per core, side by side (see hyperlax.engine.programs.run_parallel).
 CPU_MIN_ROWS = 2
 
 
@@ -120,7 +120,7 @@ def padded_size(num_configs: int, batch_size: int, backend: str, given: int | No
 
 
 def batch_plan(name: str, samples: list, key: tuple, batch_size: int, backend: str, given, num_seeds: int):
-    """The plan of `samples` (one structure) in programs of the width a batch of `batch_size` gets."""
+    """The plan of `samples` (of one structural `key`) in programs of the width a batch of `batch_size` gets."""
     return BatchPlan(
         name,
         samples,
@@ -207,7 +207,7 @@ class Runner:
         self.spec = spec
         self.settings = settings
         self.backend = jax.default_backend()
-        self._programs = {}  # (structural key, config axis) -> (init, segment, steps_per_segment)
+        self._programs = {}  # (structural key, keys shape) -> (init, segment, steps_per_segment)
         self.meter = Meter()
         listen_for_cache_hits()
 
