@@ -1,9 +1,9 @@
 """Compiled programs: their layout of rows, their placement on devices, running them side by side, and a
 meter of what was trained and compiled.
 
-A program trains (configuration, seed) rows. The runner and the slot pool build programs with `over_rows`,
-place them with `config_sharding` and run them with `run_parallel`; a Runner's `meter` adds up what they did
-for the summary line every command ends with.
+A program trains (configuration, seed) rows. `Runner.compiled` builds programs with `over_rows` and places
+them with `config_sharding`; the runner and the slot pool run them with `run_parallel`. A Runner's `meter`
+adds up what they did for the summary line every command ends with (a slot pool keeps its own as well).
 """
 
 import functools
