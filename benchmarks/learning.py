@@ -66,7 +66,7 @@ def train_default(recipe_name: str, env_name: str, total_timesteps: int, num_see
         hparam_batch_size=1,
     )
     runner = Runner(recipe.algorithm, spec, settings)
-    [plan] = runner.plan([Sample(0, {}, recipe.defaults())])
+    [plan] = runner.plan([Sample.from_values(0, {}, recipe.defaults())])
     start = time.perf_counter()
     result = runner.run_batch(plan)
     return spec, result, time.perf_counter() - start

@@ -153,7 +153,7 @@ def main():
         recipe_name, env_name, overrides = BENCHMARKS[algo]
         recipe, spec = load_recipe(recipe_name), make_env(env_name)
         samples = make_samples(recipe, overrides, 8)
-        configs = [config_from_flat(recipe.algorithm.Config, s.config) for s in samples]
+        configs = [config_from_flat(recipe.algorithm.Config, s.flat_config) for s in samples]
         print(f"\n{algo} on {spec.gymnax_id}")
         flops_per_step = profile_update(algo, recipe, spec, configs)
         train = recipe.algorithm.make_train(configs[0], spec, STEPS[algo], 2, 4)

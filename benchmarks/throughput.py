@@ -66,7 +66,7 @@ def make_samples(recipe, overrides: dict, n: int) -> list:
     traced = {
         k: d for k, d in recipe.distributions.items() if k.startswith("algorithm.hyperparam.") and k not in overrides
     }
-    return [Sample(i, v, {**defaults, **v}) for i, v in enumerate(sample(traced, n, "qmc_sobol", 0))]
+    return [Sample.from_values(i, v, defaults) for i, v in enumerate(sample(traced, n, "qmc_sobol", 0))]
 
 
 def run_all(runner: Runner, samples: list) -> tuple[float, float]:

@@ -10,7 +10,7 @@ hyperlax.configure_xla()  # as the CLI does, before JAX starts its backend
 
 import jax  # noqa: E402
 
-from hyperlax.engine.runner import BatchPlan, chunk_width, padded_size, plan_batches
+from hyperlax.engine.runner import batch_plan, plan_batches
 
 TESTS = Path(__file__).parent
 TINY_PPO = str(TESTS / "recipes" / "tiny_ppo.py")
@@ -26,12 +26,10 @@ def tiny_ppo():
     return TINY_PPO
 
 
-def run_batch(runner, samples, name="batch_00000", should_stop=None):
-    """Train `samples` as one CPU batch (programs of the CPU's width) through the runner."""
-    n, seeds = len(samples), runner.settings.num_seeds
-    width = chunk_width(n, "cpu", None, seeds)
-    plan = BatchPlan(name, samples, runner.structure_of(samples[0]), padded_size(n, n, "cpu", None, seeds), width)
-    return runner.run_batch(plan, should_stop=should_stop)
+def run_batch(runner, samples, name="batch_00000"):
+    """Train `samples` as one CPU batch (programs of the CPU's program width) through the runner."""
+    key, seeds = runner.structure_of(samples[0]), runner.settings.num_seeds
+    return runner.run_batch(batch_plan(name, samples, key, len(samples), "cpu", None, seeds))
 
 
 def run_sequentially(runner, sample):

@@ -26,7 +26,7 @@ from hyperlax.engine.runner import BatchPlan, Runner, RunSettings, Sample
 
 recipe = load_recipe({TINY_PPO!r})
 values = [{{"algorithm.hyperparam.actor_lr": lr}} for lr in (1e-3, 3e-3, 1e-2, 3e-2)]
-samples = [Sample(i, v, {{**recipe.defaults(), **v}}) for i, v in enumerate(values)]
+samples = [Sample.from_values(i, v, recipe.defaults()) for i, v in enumerate(values)]
 width = int(sys.argv[2])
 settings = RunSettings(total_timesteps=256, num_evaluations=2, num_seeds=2, eval_episodes=2, program_width=width)
 runner = Runner(recipe.algorithm, make_env("gymnax.cartpole"), settings)

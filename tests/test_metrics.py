@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from hyperlax.engine.runner import Sample, metrics_row
+from hyperlax.engine.runner import metrics_row
 from hyperlax.results.metrics import aggregate_seeds, compute_metrics, final_window, iqm
 
 
@@ -140,8 +140,7 @@ def test_final_performance_per_seed_uses_the_final_window_of_each_seed():
 
 
 def test_the_runner_row_uses_the_seed_aggregate_it_is_given():
-    sample = Sample(3, {}, {})
     returns = np.array(FIVE_SEEDS)[:, None, None]
-    row = metrics_row(sample, returns, np.array([100]), True, (0, 200), "min")
+    row = metrics_row(3, returns, np.array([100]), True, (0, 200), "min")
     assert row["final_performance"] == 10.0 and row["status"] == "ok"
-    assert metrics_row(sample, returns, np.array([100]), True, (0, 200))["final_performance"] == 41.0
+    assert metrics_row(3, returns, np.array([100]), True, (0, 200))["final_performance"] == 41.0

@@ -35,11 +35,11 @@ def test_exploit_copies_parameters_optimizer_and_buffer_exactly_and_keeps_the_me
     args = PBTArgs(population_size=4, seed=0)
     population = Population(runner, recipe, initial_members(recipe, args), args)
     population.step()  # some training, so the members differ
-    (dst_program, i), (src_program, j) = population.where[3], population.where[0]
-    assert dst_program is not src_program  # the copy crosses programs (2 members each on CPU)
-    parent, before = src_program.row(j), dst_program.row(i)
-    population.copy(3, 0)
-    after = dst_program.row(i)
+    pool = population.pool
+    assert pool.program_width < 4  # members 0 and 3 are in different programs: the copy crosses programs
+    parent, before = pool.row(0), pool.row(3)
+    pool.copy_row(0, 3)
+    after = pool.row(3)
     for name in ("learner", "buffer", "env_state", "obs", "env_steps"):  # parameters, Adam moments and counts, ...
         for a, b in zip(jax.tree.leaves(getattr(after, name)), jax.tree.leaves(getattr(parent, name)), strict=True):
             assert np.array_equal(a, b), name

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from hyperlax.commands.execute import stream
-from hyperlax.engine.pool import SlotPool, pool_width
-from hyperlax.engine.runner import Runner, RunSettings, Sample
+from hyperlax.engine.pool import SlotPool
+from hyperlax.engine.runner import Runner, RunSettings, Sample, program_width
 from hyperlax.envs.gymnax import make_env
+from hyperlax.results.metrics import compute_metrics
 from hyperlax.results.outcomes import Status
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, returns_of, run_sequentially
@@ -30,7 +31,7 @@ def tiny(algo: str):
 
     def sample(sample_id: int, lr: float) -> Sample:
         values = {f"algorithm.hyperparam.{lr_key}": lr}
-        return Sample(sample_id, values, {**recipe.defaults(), **values})
+        return Sample.from_values(sample_id, values, recipe.defaults())
 
     return runner, sample
 
@@ -50,7 +51,7 @@ def run_to_the_end(pool: SlotPool) -> dict:
 def test_a_sample_refilled_mid_run_gives_the_curve_it_gives_alone(algo):
     runner, sample = tiny(algo)
     first, neighbour, refill = sample(0, 1e-3), sample(1, 3e-4), sample(5, 2e-3)
-    pool = SlotPool(runner, width=2, capacity=2)
+    pool = SlotPool(runner, program_width=2, capacity=2)
     pool.add(first)
     pool.add(neighbour)
     pool.step()
@@ -66,7 +67,7 @@ def test_a_sample_refilled_mid_run_gives_the_curve_it_gives_alone(algo):
 def test_stream_stops_diverged_and_pruned_samples_at_once_and_refills_their_slots():
     runner, sample = tiny("ppo")
     huge = {f"algorithm.hyperparam.{key}": 1e30 for key in ("actor_lr", "critic_lr", "max_grad_norm")}
-    diverging = Sample(1, huge, {**sample(1, 1e-3).config, **huge})
+    diverging = Sample.from_values(1, huge, sample(1, 1e-3).flat_config)
     queue = [sample(0, 1e-3), diverging, sample(2, 2e-3), sample(3, 5e-4)]
     ended, trained = {}, {}
 
@@ -79,28 +80,30 @@ def test_stream_stops_diverged_and_pruned_samples_at_once_and_refills_their_slot
         return s.sample_id == 2  # pruned at its first evaluation
 
     def on_done(s, row, returns, eval_steps):
-        ended[s.sample_id] = (row, returns)
+        ended[s.sample_id] = (row, returns, eval_steps)
 
-    pool = SlotPool(runner, width=2, capacity=2)
+    pool = SlotPool(runner, program_width=2, capacity=2)
     assert stream(pool, next_samples, on_done, should_stop) == 4
-    status = {i: row["status"] for i, (row, _) in ended.items()}
+    status = {i: row["status"] for i, (row, _, _) in ended.items()}
     assert status == {0: Status.OK, 1: Status.FAILED, 2: Status.PRUNED, 3: Status.OK}
     pruned_returns = ended[2][1][0]  # [seeds, evaluations, episodes]: trained once, then never again
     assert np.isfinite(pruned_returns[:, 0]).all() and np.isnan(pruned_returns[:, 1:]).all()
     assert ended[2][0]["reason"] == "pruned after 32 env steps"
+    so_far = compute_metrics(pruned_returns[:, :1], ended[2][2][:1], runner.spec.return_range)
+    assert ended[2][0]["final_performance"] == so_far["final_performance"]  # the metrics of its curve so far
     never_trained = np.isnan(ended[1][1][0]).all(axis=(0, 2))  # per evaluation
     failed_at = int(np.argmax(never_trained))
     assert never_trained.any() and not never_trained[:failed_at].any()  # stopped when it diverged, not at the end
     evaluations_trained = EVALUATIONS * 2 + 1 + failed_at
-    assert pool.env_steps == evaluations_trained * 32 * runner.settings.num_seeds  # only live slots count
+    assert pool.meter.env_steps == evaluations_trained * 32 * runner.settings.num_seeds  # only live slots count
     assert np.array_equal(ended[3][1][0], returns_of(run_sequentially(runner, sample(3, 5e-4)), 3))
 
 
-def test_pool_width_gives_two_rows_on_cpu_and_the_whole_pool_on_gpu_unless_given():
-    assert pool_width(None, 16, "cpu", 1) == 2
-    assert pool_width(None, 16, "cpu", 2) == 1
-    assert pool_width(None, 16, "gpu", 2) == 16
-    assert pool_width(8, 16, "cpu", 2) == 8
+def test_program_width_gives_two_rows_on_cpu_and_the_whole_pool_on_gpu_unless_given():
+    assert program_width(16, "cpu", None, 1) == 2
+    assert program_width(16, "cpu", None, 2) == 1
+    assert program_width(16, "gpu", None, 2) == 16
+    assert program_width(16, "cpu", 8, 2) == 8
 
 
 def test_out_of_memory_halves_the_pool_and_restarts_the_samples_it_held(monkeypatch):
@@ -121,7 +124,7 @@ def test_out_of_memory_halves_the_pool_and_restarts_the_samples_it_held(monkeypa
         taken, queue[:] = queue[:room], queue[room:]
         return taken
 
-    pool = SlotPool(runner, width=2, capacity=4)
+    pool = SlotPool(runner, program_width=2, capacity=4)
     stream(pool, next_samples, lambda s, row, returns, eval_steps: ended.update({s.sample_id: returns[0]}))
     assert capacities[:2] == [4, 2] and pool.capacity == 2
     monkeypatch.undo()

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 
 from hyperlax.engine.programs import run_parallel
-from hyperlax.engine.runner import Runner, RunSettings, Sample, cpu_width, padded_size, plan_batches
+from hyperlax.engine.runner import Runner, RunSettings, Sample, cpu_program_width, padded_size, plan_batches
 from hyperlax.envs.gymnax import make_env
 from hyperlax.errors import InputError
-from hyperlax.results.metrics import compute_metrics
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import returns_of, run_batch
 
@@ -18,7 +17,7 @@ def samples_with_structures(structures):
 
 
 def structure(sample):
-    return sample.config["s"]
+    return sample.flat_config["s"]
 
 
 def ids(plan):
@@ -61,7 +60,7 @@ def test_sequential_mode_pairs_one_seed_runs_of_one_structure_on_cpu_instead_of_
 
 
 def test_cpu_programs_hold_two_rows_and_pad_only_a_one_seed_batch_of_odd_size():
-    assert [cpu_width(seeds) for seeds in (1, 2, 3, 5)] == [2, 1, 1, 1]
+    assert [cpu_program_width(seeds) for seeds in (1, 2, 3, 5)] == [2, 1, 1, 1]
     assert [padded_size(n, 8, "cpu", None, 1) for n in (1, 2, 3, 7, 8)] == [2, 2, 4, 8, 8]
     assert [padded_size(n, 8, "cpu", None, 2) for n in (1, 2, 3, 7, 8)] == [1, 2, 3, 7, 8]
     assert padded_size(3, 8, "cpu", 4, 2) == 4  # a given width pads whatever the seeds
@@ -72,7 +71,7 @@ def test_gpu_pads_a_short_last_batch_to_the_group_shape():
     plans = plan_batches(samples, structure, RunSettings(total_timesteps=1, hparam_batch_size=4), "gpu")
     assert [len(p.samples) for p in plans] == [4, 4, 2]
     assert [p.padded_size for p in plans] == [4, 4, 4]
-    assert {p.chunk_width for p in plans} == {4}
+    assert {p.program_width for p in plans} == {4}
 
 
 # ---- training through the runner (tiny recipe) ----
@@ -87,7 +86,7 @@ def tiny(request):
 
     def make_sample(sample_id, **overrides):
         values = {f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}
-        return Sample(sample_id, values, {**defaults, **values})
+        return Sample.from_values(sample_id, values, defaults)
 
     def runner(env="gymnax.cartpole", **settings):
         base = dict(total_timesteps=128, num_evaluations=2, num_seeds=2, eval_episodes=2)
@@ -137,40 +136,6 @@ def test_a_diverging_configuration_fails_alone(tiny):
     assert np.isfinite(result.rows[0]["final_performance"])
 
 
-@pytest.mark.slow
-def test_stopped_samples_are_pruned_where_they_stopped_and_leave_the_others_unchanged(tiny):
-    make_sample, make_runner = tiny
-    # evaluations after 32, 64, 96, 128 steps; one seed, so two configurations share a program
-    runner = make_runner(total_timesteps=128, num_evaluations=4, num_seeds=1)
-    samples = [make_sample(i, actor_lr=1e-3 * (i + 1)) for i in range(4)]  # chunks [0, 1] and [2, 3]
-    full = run_batch(runner, samples)
-    stops, asked = {(2, 1), (3, 2), (0, 2)}, []
-
-    def should_stop(sample, evaluation, mean_return):
-        asked.append((sample.sample_id, evaluation))
-        assert mean_return == pytest.approx(float(full.returns[sample.sample_id, :, evaluation - 1].mean()))
-        return (sample.sample_id, evaluation) in stops
-
-    result = run_batch(runner, samples, should_stop=should_stop)
-    # asked while a sample trains, never at the last evaluation (a sample that reaches it completes)
-    assert asked == [(0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (1, 2), (3, 2), (1, 3)]
-    assert [row["status"] for row in result.rows] == ["pruned", "ok", "pruned", "pruned"]
-    assert result.rows[0]["reason"] == "pruned after 64 env steps"
-    timing = ("env_steps_per_second", "compile_seconds")
-    assert {k: v for k, v in result.rows[1].items() if k not in timing} == {
-        k: v for k, v in full.rows[1].items() if k not in timing
-    }
-    truncated = compute_metrics(full.returns[2][:, :1], full.eval_steps[:1], runner.spec.return_range)
-    assert result.rows[2]["final_performance"] == truncated["final_performance"]
-    # chunk [2, 3] stopped after its last sample did, at evaluation 2: never run again
-    assert (
-        np.array_equal(result.returns[2:, :, :2], full.returns[2:, :, :2]) and np.isnan(result.returns[2:, :, 2:]).all()
-    )
-    assert np.array_equal(result.returns[:2], full.returns[:2])  # chunk [0, 1] ran to the end for sample 1
-    # env steps trained: chunk [0, 1] all 4 segments, chunk [2, 3] 2 segments
-    assert result.env_steps_per_second * result.wall_seconds == pytest.approx(2 * 128 + 2 * 64)
-
-
 def test_metrics_and_throughput_are_reported_per_configuration(tiny):
     make_sample, make_runner = tiny
     result = run_batch(make_runner(), [make_sample(0)])
@@ -206,11 +171,11 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
     expected = run_batch(runner, samples)
     real_run, attempts = Runner._run, []
 
-    def run_with_small_memory(self, plan, on_segment, should_stop):
+    def run_with_small_memory(self, plan, on_segment):
         attempts.append(len(plan.samples))
         if len(plan.samples) > 2:  # what XLA raises when the device runs out of memory
             raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 1.00GiB")
-        return real_run(self, plan, on_segment, should_stop)
+        return real_run(self, plan, on_segment)
 
     monkeypatch.setattr(Runner, "_run", run_with_small_memory)
     result = run_batch(runner, samples)
@@ -222,7 +187,7 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
 def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
     make_sample, make_runner = tiny
 
-    def broken(self, plan, on_segment, should_stop):
+    def broken(self, plan, on_segment):
         raise RuntimeError("INTERNAL: something else")
 
     monkeypatch.setattr(Runner, "_run", broken)

@@ -139,7 +139,7 @@ def runner():
 
 def make_sample(sample_id, **overrides):
     values = {f"algorithm.hyperparam.{k}": v for k, v in overrides.items()}
-    return Sample(sample_id, values, {**load_recipe("sac_mlp").defaults(), **TINY, **values})
+    return Sample.from_values(sample_id, values, {**load_recipe("sac_mlp").defaults(), **TINY})
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ command imports another."""
 
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -46,37 +45,19 @@ def pending_plans(plans: list, samples_dir: Path) -> list:
     return pending
 
 
-def run_plans(
-    runner: Runner,
-    plans: list,
-    samples_dir: Path,
-    console: Console,
-    label: str = "batches",
-    progress: BatchProgress | None = None,
-    on_batch: Callable | None = None,
-    should_stop: Callable | None = None,
-) -> None:
-    """Train every plan whose directory is not complete yet; complete ones are skipped (resume).
-
-    `progress`: an open BatchProgress to advance instead of a new one; `on_batch(plan, result)` runs after
-    each batch is written; `should_stop` goes to the runner (pruning).
-    """
+def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches") -> None:
+    """Train every plan whose directory is not complete yet; complete ones are skipped (resume)."""
     pending = pending_plans(plans, samples_dir)
     if len(pending) < len(plans):
         console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
     s = runner.settings
-    progress_context = (
-        nullcontext(progress) if progress else BatchProgress(console, len(pending), s.num_evaluations, label)
-    )
-    with progress_context as progress:
+    with BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
         for plan in pending:
             signals.check()
-            result = runner.run_batch(plan, progress.on_segment, should_stop)
-            with signals.deferred():  # written and handed on, or neither
+            result = runner.run_batch(plan, progress.on_segment)
+            with signals.deferred():  # written, or not at all
                 write_batch(samples_dir / plan.name, plan, result)
-                if on_batch is not None:
-                    on_batch(plan, result)
-            progress.batch_done(result, result.env_steps_per_second * result.wall_seconds)
+            progress.batch_done(result)
             log.info(
                 "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
                 plan.name,
@@ -124,10 +105,10 @@ def stream(
                 ended += 1
                 if progress is not None:
                     progress.advance(evaluations - k)  # the evaluations it will never run
-                    progress.set_done(progress.done_batches + 1, pool.env_steps, pool.train_seconds)
+                    progress.set_done(progress.done_batches + 1, pool.meter.env_steps, pool.meter.train_seconds)
         if progress is not None:
             progress.advance(len(trained))
-            progress.set_done(progress.done_batches, pool.env_steps, pool.train_seconds)
+            progress.set_done(progress.done_batches, pool.meter.env_steps, pool.meter.train_seconds)
 
 
 def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
@@ -137,9 +118,9 @@ def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
     returns = np.stack(slot.returns, axis=1)  # [seeds, evaluations so far, episodes]
     eval_steps = slot.steps_per_segment * np.arange(1, evaluations + 1)
     make_row = stopped_row if stopped else metrics_row
-    row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range, settings.seed_aggregate)
-    rate = pool.env_steps / pool.train_seconds if pool.train_seconds else 0.0
-    row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds)
+    finite = bool(slot.finite.all())
+    row = make_row(slot.sample.sample_id, returns, eval_steps[:k], finite, return_range, settings.seed_aggregate)
+    row.update(env_steps_per_second=pool.meter.rate, compile_seconds=pool.compile_seconds)
     curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)
     curve[0, :, :k] = returns
     return row, curve, eval_steps

@@ -78,7 +78,7 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     spec, runner = make_runner(recipe, args.env_config, settings)
     defaults = recipe.defaults()
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
-    samples = [Sample(i, values, {**defaults, **values}) for i, values in enumerate(drawn)]
+    samples = [Sample.from_values(i, values, defaults) for i, values in enumerate(drawn)]
     plans = runner.plan(samples)
     batch = max(p.padded_size for p in plans) if args.pruner == "none" else args.hparam_batch_size
     check_structures(runner, recipe, batch, "--hparam-batch-size")

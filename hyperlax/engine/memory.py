@@ -15,16 +15,16 @@ def tree_bytes(tree) -> int:
     return sum(int(np.prod(x.shape)) * np.dtype(x.dtype).itemsize for x in jax.tree.leaves(tree))
 
 
-def bytes_per_config_and_seed(runner, config) -> int:
+def bytes_per_config_and_seed(runner, hp) -> int:
     """State (held twice while a segment replaces it, plus a fresh copy on refill), the rollout of one
-    iteration and the evaluation episodes, for one configuration and seed."""
+    iteration and the evaluation episodes, for one configuration (hyperparameters `hp`, a Config) and seed."""
     s, spec = runner.settings, runner.spec
-    train = runner.algorithm.make_train(config, spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
-    state = tree_bytes(jax.eval_shape(train.init, config, jax.random.PRNGKey(0)))
+    train = runner.algorithm.make_train(hp, spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
+    state = tree_bytes(jax.eval_shape(train.init, hp, jax.random.PRNGKey(0)))
     env_state = tree_bytes(jax.eval_shape(spec.env.reset, jax.random.PRNGKey(0), spec.params))
     per_env_step = 4 * (2 * spec.obs_dim + max(1, spec.action_dim) + 8)  # obs, next obs, action, scalars
-    num_envs = getattr(config, "num_envs", 1)
-    rollout = num_envs * getattr(config, "rollout_length", 1) * per_env_step
+    num_envs = getattr(hp, "num_envs", 1)
+    rollout = num_envs * getattr(hp, "rollout_length", 1) * per_env_step
     evaluation = s.eval_episodes * (env_state + 4 * (spec.obs_dim + 8)) * 2  # two steps' arrays at once
     return 3 * state + rollout + evaluation
 

@@ -1,9 +1,9 @@
 """Compiled programs: their layout of rows, their placement on devices, running them side by side, and a
 meter of what was trained and compiled.
 
-A program trains (configuration, seed) rows. The runner and the slot pool build programs with `over_rows`,
-place them with `config_sharding` and run them with `run_parallel`; a Runner's `meter` adds up what they did
-for the summary line every command ends with.
+A program trains (configuration, seed) rows. `Runner.compiled` builds programs with `over_rows` and places
+them with `config_sharding`; the runner and the slot pool run them with `run_parallel`. A Runner's `meter`
+adds up what they did for the summary line every command ends with (a slot pool keeps its own as well).
 """
 
 import functools
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from hyperlax.results.metrics import steps_per_second
 
 
 def over_rows(fn: Callable) -> Callable:
@@ -35,11 +37,11 @@ def over_rows(fn: Callable) -> Callable:
     return batched
 
 
-def config_sharding(width: int):
+def config_sharding(program_width: int):
     """Every array of a program split along its config axis over all devices (a 1-D mesh), when there are
-    several and they divide the width; else None (one device)."""
+    several and they divide the program width; else None (one device)."""
     devices = jax.devices()
-    if len(devices) == 1 or width % len(devices):
+    if len(devices) == 1 or program_width % len(devices):
         return None
     mesh = jax.sharding.Mesh(np.array(devices), ("configs",))
     return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("configs"))
@@ -87,10 +89,14 @@ class Meter:
     compiled: int = 0  # programs (an init and a segment) compiled
     cached: int = 0  # programs read from the persistent compile cache instead
 
+    def add_training(self, env_steps: float, seconds: float) -> None:
+        self.env_steps += env_steps
+        self.train_seconds += seconds
+
     @property
     def rate(self) -> float:
         """Env steps per second of training (compiles excluded); 0 before any."""
-        return self.env_steps / self.train_seconds if self.train_seconds else 0.0
+        return steps_per_second(self.env_steps, self.train_seconds)
 
     def summary(self, wall_seconds: float) -> str:
         rate = self.rate

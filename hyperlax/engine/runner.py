@@ -9,7 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jax
 import numpy as np
@@ -18,24 +18,25 @@ from hyperlax.algos.common import config_from_flat, stack_configs, structural_ke
 from hyperlax.engine.programs import Meter, cache_hits, config_sharding, listen_for_cache_hits, over_rows, run_parallel
 from hyperlax.envs.gymnax import EnvSpec
 from hyperlax.errors import InputError
-from hyperlax.results.metrics import compute_metrics
+from hyperlax.results.metrics import compute_metrics, steps_per_second
 from hyperlax.results.outcomes import Reason, Status
 
 log = logging.getLogger(__name__)
 
-# Rows of a CPU program. A program trains (configuration, seed) rows in one vmapped axis, and XLA picks
-# different vectorised code for different axis sizes, so the same configuration trained in programs of
-# different widths drifts apart in float rounding (measured: up to 25% in return after 20k PPO steps, and a
-# 1-row program differs from a 2-row one). Every CPU program of a run therefore has one width, and a
-# configuration gets bitwise-identical results in any batch, at any position, with any companions and in
-# sequential mode: at least CPU_MIN_ROWS rows, so a configuration with 2 seeds or more fills a program alone,
-# and with 1 seed two configurations share one (a configuration alone takes a discarded padding twin).
-# Narrow programs are also the fast ones on a CPU: one per core, side by side (see run_parallel).
+# The program width: how many configurations one compiled program trains. A program trains (configuration,
+# seed) rows, program width x seeds of them, in one vmapped axis, and XLA picks different vectorised code for
+# different axis sizes, so the same configuration trained in programs of different widths drifts apart in
+# float rounding (measured: up to 25% in return after 20k PPO steps, and a 1-row program differs from a 2-row
+# one). Every CPU program of a run therefore has one width, and a configuration gets bitwise-identical results
+# in any batch, at any position, with any companions and in sequential mode: at least CPU_MIN_ROWS rows, so a
+# configuration with 2 seeds or more fills a program alone, and with 1 seed two configurations share one (a
+# configuration alone takes a discarded padding twin). Narrow programs are also the fast ones on a CPU: one
+# per core, side by side (see hyperlax.engine.programs.run_parallel).
 CPU_MIN_ROWS = 2
 
 
-def cpu_width(num_seeds: int) -> int:
-    """Configurations per CPU program: as few as give CPU_MIN_ROWS rows."""
+def cpu_program_width(num_seeds: int) -> int:
+    """The program width on CPU: as few configurations as give CPU_MIN_ROWS rows."""
     return max(1, CPU_MIN_ROWS // num_seeds)
 
 
@@ -49,7 +50,7 @@ class RunSettings:
     hparam_batch_size: int = 8
     sequential: bool = False
     group_by_structure: bool = False
-    program_width: int | None = None  # configs per compiled program; None: CPU_CHUNK on CPU, the batch on GPU
+    program_width: int | None = None  # --program-width; None: cpu_program_width on CPU, the batch on GPU
     seed_aggregate: str = "mean"  # how peak, final and AUC of the seeds become one value (metrics.SEED_AGGREGATES)
 
 
@@ -57,8 +58,13 @@ class RunSettings:
 class Sample:
     sample_id: int
     values: dict  # the sampled hyperparameters, by dotted key
-    config: dict  # the full configuration: recipe defaults updated with `values`
+    flat_config: dict  # the full configuration by dotted key: recipe defaults updated with `values`
     key_id: int | None = None  # whose PRNG keys it trains with (None: its own id); equal ids share keys
+
+    @classmethod
+    def from_values(cls, sample_id: int, values: dict, defaults: dict, key_id: int | None = None) -> "Sample":
+        """A sample of `values` over a recipe's `defaults` (flat `{dotted_key: value}` dicts both)."""
+        return cls(sample_id, values, {**defaults, **values}, key_id)
 
     @property
     def keys_id(self) -> int:
@@ -70,8 +76,8 @@ class BatchPlan:
     name: str  # batch_00000 or run_0000: the directory the batch is written to
     samples: list
     structural_key: tuple
-    padded_size: int  # configs trained (>= len(samples)): a whole number of chunks
-    chunk_width: int  # configs per program call
+    padded_size: int  # configs trained (>= len(samples)): a whole number of programs
+    program_width: int  # configs per program
 
 
 @dataclass
@@ -80,9 +86,12 @@ class BatchResult:
     returns: np.ndarray  # [config, seed, evaluation, episode]
     eval_steps: np.ndarray  # [evaluation]
     compile_seconds: float
-    wall_seconds: float
-    env_steps_per_second: float
-    extra: dict = field(default_factory=dict)
+    wall_seconds: float  # training, compiles excluded
+    env_steps: float  # trained by the batch's samples (padding twins excluded)
+
+    @property
+    def env_steps_per_second(self) -> float:
+        return steps_per_second(self.env_steps, self.wall_seconds)
 
 
 def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
@@ -91,25 +100,34 @@ def config_keys(seed: int, sample_id: int, num_seeds: int) -> np.ndarray:
     return np.stack([np.asarray(jax.random.fold_in(base, s)) for s in range(num_seeds)])
 
 
-def chunk_width(group_batch_size: int, backend: str, program_width: int | None, num_seeds: int) -> int:
-    """Configs per program call: `program_width` when set; else cpu_width(num_seeds) on CPU, and on GPU the
-    group's whole batch, so it compiles once."""
-    if program_width is not None:
-        return program_width
-    return cpu_width(num_seeds) if backend == "cpu" else group_batch_size
+def program_width(batch_size: int, backend: str, given: int | None, num_seeds: int) -> int:
+    """Configs per program: `given` (--program-width) when set; else cpu_program_width(num_seeds) on CPU, and
+    on GPU the group's whole batch, so it compiles once."""
+    if given is not None:
+        return given
+    return cpu_program_width(num_seeds) if backend == "cpu" else batch_size
 
 
-def padded_size(
-    num_configs: int, group_batch_size: int, backend: str, program_width: int | None, num_seeds: int
-) -> int:
-    """Configs actually trained for a batch of `num_configs`: a whole number of chunks.
+def padded_size(num_configs: int, batch_size: int, backend: str, given: int | None, num_seeds: int) -> int:
+    """Configs actually trained for a batch of `num_configs`: a whole number of programs.
 
     A padded slot repeats a configuration and its result is discarded. On GPU it costs almost nothing
     next to a compile, so a short last batch takes the group's shape and reuses its program. On CPU a
     padded slot costs real compute: only a 1-seed batch of odd size has one.
     """
-    width = chunk_width(group_batch_size, backend, program_width, num_seeds)
+    width = program_width(batch_size, backend, given, num_seeds)
     return max(1, math.ceil(num_configs / width)) * width
+
+
+def batch_plan(name: str, samples: list, key: tuple, batch_size: int, backend: str, given, num_seeds: int):
+    """The plan of `samples` (of one structural `key`) in programs of the width a batch of `batch_size` gets."""
+    return BatchPlan(
+        name,
+        samples,
+        key,
+        padded_size(len(samples), batch_size, backend, given, num_seeds),
+        program_width(batch_size, backend, given, num_seeds),
+    )
 
 
 def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, backend: str) -> list:
@@ -121,44 +139,30 @@ def plan_batches(samples: list, structure_of: Callable, settings: RunSettings, b
     group_by_structure: all samples of one structure are gathered first (structures in order of first
       appearance), then sliced, so batches are full and each structure compiles as few shapes as possible.
     """
-    width, seeds = settings.program_width, settings.num_seeds
+    given, seeds = settings.program_width, settings.num_seeds
     if settings.sequential:
         return [
-            BatchPlan(
-                f"run_{i:04d}",
-                run,
-                structure_of(run[0]),
-                padded_size(len(run), 1, backend, width, seeds),
-                chunk_width(1, backend, width, seeds),
-            )
+            batch_plan(f"run_{i:04d}", run, structure_of(run[0]), 1, backend, given, seeds)
             for i, run in enumerate(sequential_runs(samples, structure_of, settings, backend))
         ]
     size = settings.hparam_batch_size
     if settings.group_by_structure:
-        chunks = [
+        batches = [
             group[i : i + size]
             for group in group_by(samples, structure_of).values()
             for i in range(0, len(group), size)
         ]
     else:
-        chunks = [
+        batches = [
             group
             for i in range(0, len(samples), size)
             for group in group_by(samples[i : i + size], structure_of).values()
         ]
     group_sizes = {key: min(size, len(group)) for key, group in group_by(samples, structure_of).items()}
     plans = []
-    for chunk in chunks:
-        key = structure_of(chunk[0])
-        plans.append(
-            BatchPlan(
-                f"batch_{len(plans):05d}",
-                chunk,
-                key,
-                padded_size(len(chunk), group_sizes[key], backend, width, seeds),
-                chunk_width(group_sizes[key], backend, width, seeds),
-            )
-        )
+    for batch in batches:
+        key = structure_of(batch[0])
+        plans.append(batch_plan(f"batch_{len(plans):05d}", batch, key, group_sizes[key], backend, given, seeds))
     return plans
 
 
@@ -167,7 +171,7 @@ def sequential_runs(samples: list, structure_of: Callable, settings: RunSettings
     consecutive samples of one structure share a run. Its program has two config slots either way, and
     the samples are independent and bitwise equal in either slot: a second sample costs what its padding
     twin would."""
-    per_run = cpu_width(settings.num_seeds) if backend == "cpu" and settings.program_width is None else 1
+    per_run = cpu_program_width(settings.num_seeds) if backend == "cpu" and settings.program_width is None else 1
     runs = []
     for sample in samples:
         if runs and len(runs[-1]) < per_run and structure_of(runs[-1][0]) == structure_of(sample):
@@ -203,21 +207,32 @@ class Runner:
         self.spec = spec
         self.settings = settings
         self.backend = jax.default_backend()
-        self._programs = {}  # (structural key, config axis) -> (init, segment, steps_per_segment)
+        self._programs = {}  # (structural key, keys shape) -> (init, segment, steps_per_segment)
         self.meter = Meter()
         listen_for_cache_hits()
 
-    def make_config(self, sample: Sample):
-        return config_from_flat(self.algorithm.Config, sample.config)
+    def make_hp(self, sample: Sample):
+        """The sample's hyperparameters as the algorithm's `Config` pytree."""
+        return config_from_flat(self.algorithm.Config, sample.flat_config)
 
     def structure_of(self, sample: Sample) -> tuple:
-        return structural_key(self.make_config(sample))
+        return structural_key(self.make_hp(sample))
+
+    def program_width(self, batch_size: int) -> int:
+        """Configs per program for batches (or a pool) of `batch_size` under this runner's settings."""
+        return program_width(batch_size, self.backend, self.settings.program_width, self.settings.num_seeds)
 
     def plan(self, samples: list) -> list:
         return plan_batches(samples, self.structure_of, self.settings, self.backend)
 
-    def _compiled(self, hp, keys):
-        """Compile (or reuse) init and segment for this structure and chunk shape; returns compile seconds."""
+    def compiled(self, hp, keys) -> tuple:
+        """The compiled `(init, segment, steps_per_segment)` of a program of stacked hyperparameters `hp` and
+        keys [program width, seeds, 2], and the seconds compiling took now (0.0 when reused).
+
+        Compiled once per structure and program shape, then reused: the runner's batches and every slot pool
+        of the runner share them. `init(hp, keys)` gives the state [width, seeds, ...]; `segment(hp, state)`
+        trains up to the next evaluation and gives `(state, output)` with `eval_returns` and `finite`.
+        """
         cache_key = (structural_key(hp), keys.shape)
         if cache_key in self._programs:
             return self._programs[cache_key], 0.0
@@ -240,114 +255,66 @@ class Runner:
         self._programs[cache_key] = (init, segment, train.steps_per_segment)
         return self._programs[cache_key], seconds
 
-    def run_batch(
-        self, plan: BatchPlan, on_segment: Callable | None = None, should_stop: Callable | None = None
-    ) -> BatchResult:
+    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None) -> BatchResult:
         """Train one batch; out of memory splits it in half and retries each half.
 
-        `should_stop(sample, evaluation, mean_return)`, when given, is asked after every evaluation
-        (1-based) of every sample still training; True stops that sample there (Status.PRUNED; its
-        metrics use the curve up to that evaluation). A chunk whose samples are all stopped is not run
-        any more, so on CPU stopping saves compute; the evaluations it skipped are NaN in `returns`.
+        `on_segment(plan, evaluation, num_evaluations)`, when given, runs after every segment.
         """
         try:
-            return self._run(plan, on_segment, should_stop)
+            return self._run(plan, on_segment)
         except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
             if not is_out_of_memory(exc) or len(plan.samples) == 1:
                 raise
             log.warning("%s: out of memory with %d configs, retrying in two halves", plan.name, len(plan.samples))
-            parts = [
-                self.run_batch(self._part_plan(plan, part), on_segment, should_stop) for part in halves(plan.samples)
-            ]
-            return merge_results(parts)
+            return merge_results(
+                [self.run_batch(self._part_plan(plan, part), on_segment) for part in halves(plan.samples)]
+            )
 
     def _part_plan(self, plan: BatchPlan, part: list) -> BatchPlan:
-        """The plan of part of a batch, in programs no wider than the part (a fixed width halves with it)."""
-        width = self.settings.program_width and min(self.settings.program_width, len(part))
-        n = len(part)
-        return BatchPlan(
-            plan.name,
-            part,
-            plan.structural_key,
-            padded_size(n, n, self.backend, width, self.settings.num_seeds),
-            chunk_width(n, self.backend, width, self.settings.num_seeds),
-        )
+        """The plan of part of a batch, in programs no wider than the part (a given width halves with it)."""
+        s, n = self.settings, len(part)
+        given = s.program_width and min(s.program_width, n)
+        return batch_plan(plan.name, part, plan.structural_key, n, self.backend, given, s.num_seeds)
 
-    def _run(self, plan: BatchPlan, on_segment: Callable | None, should_stop: Callable | None) -> BatchResult:
+    def _run(self, plan: BatchPlan, on_segment: Callable | None) -> BatchResult:
         s = self.settings
-        n, width = len(plan.samples), plan.chunk_width
+        n, width = len(plan.samples), plan.program_width
         # Padding repeats the first configuration with its own keys; its results are discarded.
         padded = plan.samples + [plan.samples[0]] * (plan.padded_size - n)
-        chunks = [padded[i : i + width] for i in range(0, len(padded), width)]
-        hps = [stack_configs([self.make_config(sample) for sample in chunk]) for chunk in chunks]
-        keys = [np.stack([config_keys(s.seed, sample.keys_id, s.num_seeds) for sample in chunk]) for chunk in chunks]
-        (init, segment, steps_per_segment), compile_seconds = self._compiled(hps[0], keys[0])
+        programs = [padded[i : i + width] for i in range(0, len(padded), width)]  # the samples of each program
+        hps = [stack_configs([self.make_hp(sample) for sample in program]) for program in programs]
+        keys = [np.stack([config_keys(s.seed, x.keys_id, s.num_seeds) for x in program]) for program in programs]
+        (init, segment, steps_per_segment), compile_seconds = self.compiled(hps[0], keys[0])
         eval_steps = steps_per_segment * np.arange(1, s.num_evaluations + 1)
         start = time.perf_counter()
         states = run_parallel([functools.partial(init, hp, key) for hp, key in zip(hps, keys, strict=True)])
         returns, finite = [], np.ones((plan.padded_size, s.num_seeds), bool)
-        stopped_at = {}  # sample index -> (evaluations done, its finite flags then)
-        running = [True] * len(chunks)
-        trained_segments = 0  # segments run by real (not padded) samples, pruned ones whose chunk still ran included
         for k in range(s.num_evaluations):
-            if any(running):
-                returns.append(self._evaluate_running(segment, hps, states, running, finite, width))
-                trained_segments += sum(min(width, n - c * width) for c in range(len(chunks)) if running[c])
-            else:  # every sample stopped: the rest of the curve was never trained
-                returns.append(np.full_like(returns[-1], np.nan))
-            if should_stop is not None and k + 1 < s.num_evaluations:
-                for i, sample in enumerate(plan.samples):
-                    if i not in stopped_at and should_stop(sample, k + 1, float(np.mean(returns[-1][i]))):
-                        stopped_at[i] = (k + 1, finite[i].copy())
-                running = [
-                    any(i < n and i not in stopped_at for i in range(c * width, (c + 1) * width))
-                    for c in range(len(chunks))
-                ]
+            outputs = run_parallel([functools.partial(segment, *args) for args in zip(hps, states, strict=True)])
+            states = [state for state, _ in outputs]
+            finite &= np.concatenate([np.asarray(out.finite) for _, out in outputs])
+            returns.append(np.concatenate([np.asarray(out.eval_returns) for _, out in outputs]))
             if on_segment is not None:
                 on_segment(plan, k + 1, s.num_evaluations)
         wall = time.perf_counter() - start
         returns = np.stack(returns, axis=2)[:n]  # [config, seed, evaluation, episode]
-        rows, scoring = [], (self.spec.return_range, s.seed_aggregate)
-        for i, sample in enumerate(plan.samples):
-            if i in stopped_at:
-                done, finite_then = stopped_at[i]
-                curve, steps = returns[i][:, :done], eval_steps[:done]
-                row = stopped_row(sample, curve, steps, bool(finite_then.all()), *scoring)
-            else:
-                row = metrics_row(sample, returns[i], eval_steps, bool(finite[i].all()), *scoring)
-            rows.append(row)
-        env_steps = s.num_seeds * trained_segments * steps_per_segment
-        steps_per_second = env_steps / wall
-        self.meter.env_steps += env_steps
-        self.meter.train_seconds += wall
+        scoring = (self.spec.return_range, s.seed_aggregate)
+        rows = [
+            metrics_row(sample.sample_id, returns[i], eval_steps, bool(finite[i].all()), *scoring)
+            for i, sample in enumerate(plan.samples)
+        ]
+        env_steps = s.num_seeds * n * s.num_evaluations * steps_per_segment  # padding twins do not count
+        self.meter.add_training(env_steps, wall)
         for row in rows:
-            row.update(env_steps_per_second=steps_per_second, compile_seconds=compile_seconds)
-        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, steps_per_second)
-
-    @staticmethod
-    def _evaluate_running(segment, hps, states, running, finite, width) -> np.ndarray:
-        """One segment of every running chunk (updating `states` and `finite` in place); their eval returns,
-        NaN for chunks that no longer run."""
-        running_chunks = [c for c in range(len(states)) if running[c]]
-        results = run_parallel([functools.partial(segment, hps[c], states[c]) for c in running_chunks])
-        outputs = dict(zip(running_chunks, results, strict=True))
-        for c, (state, out) in outputs.items():
-            states[c] = state
-            finite[c * width : (c + 1) * width] &= np.asarray(out.finite)
-        shape = np.shape(next(iter(outputs.values()))[1].eval_returns)
-        return np.concatenate(
-            [
-                np.asarray(outputs[c][1].eval_returns) if c in outputs else np.full(shape, np.nan, np.float32)
-                for c in range(len(states))
-            ]
-        )
+            row.update(env_steps_per_second=steps_per_second(env_steps, wall), compile_seconds=compile_seconds)
+        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, env_steps)
 
 
 def metrics_row(
-    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+    sample_id: int, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
 ) -> dict:
     """A sample's row: status, reason and every metric of its curve (returns [seeds, evaluations, episodes])."""
-    row = {"sample_id": sample.sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
+    row = {"sample_id": sample_id, "status": Status.OK, "reason_code": "", "reason": ""}
     if not finite or not np.all(np.isfinite(returns)):
         reason = "non-finite parameters, losses or returns (diverged)"
         row.update(status=Status.FAILED, reason_code=Reason.DIVERGED, reason=reason)
@@ -357,10 +324,10 @@ def metrics_row(
 
 
 def stopped_row(
-    sample: Sample, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
+    sample_id: int, returns: np.ndarray, eval_steps: np.ndarray, finite: bool, return_range, seed_aggregate="mean"
 ) -> dict:
     """The row of a sample stopped by a pruner after len(eval_steps) evaluations: metrics of its curve so far."""
-    row = metrics_row(sample, returns, eval_steps, finite, return_range, seed_aggregate)
+    row = metrics_row(sample_id, returns, eval_steps, finite, return_range, seed_aggregate)
     if row["status"] == Status.OK:
         reason = f"pruned after {int(eval_steps[-1])} env steps"
         row.update(status=Status.PRUNED, reason_code=Reason.PRUNED, reason=reason)
@@ -373,13 +340,11 @@ def halves(samples: list) -> tuple:
 
 
 def merge_results(parts: list) -> BatchResult:
-    wall = sum(p.wall_seconds for p in parts)
-    steps = sum(p.env_steps_per_second * p.wall_seconds for p in parts)
     return BatchResult(
         rows=[row for p in parts for row in p.rows],
         returns=np.concatenate([p.returns for p in parts]),
         eval_steps=parts[0].eval_steps,
         compile_seconds=sum(p.compile_seconds for p in parts),
-        wall_seconds=wall,
-        env_steps_per_second=steps / wall,
+        wall_seconds=sum(p.wall_seconds for p in parts),
+        env_steps=sum(p.env_steps for p in parts),
     )

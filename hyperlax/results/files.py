@@ -104,7 +104,7 @@ def write_samples(batch_dir: Path, samples: list, rows: list, returns: np.ndarra
     (batch_dir / "success.txt").unlink(missing_ok=True)
     write_json_atomic(
         batch_dir / "hparams.json",
-        [{"sample_id": s.sample_id, "values": s.values, "config": s.config} for s in samples],
+        [{"sample_id": s.sample_id, "values": s.values, "config": s.flat_config} for s in samples],
     )
     write_json_atomic(batch_dir / "metrics.json", rows)
     tmp = batch_dir / "curves.tmp.npz"

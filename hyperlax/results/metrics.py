@@ -7,6 +7,11 @@ import numpy as np
 from hyperlax.results.objectives import SEED_AGGREGATES
 
 
+def steps_per_second(env_steps: float, seconds: float) -> float:
+    """Env steps trained per second (the cost metric env_steps_per_second); 0.0 before any training."""
+    return env_steps / seconds if seconds else 0.0
+
+
 def final_window(num_evaluations: int) -> int:
     """The last max(1, ceil(K/10)) evaluations count as 'final'."""
     return max(1, math.ceil(num_evaluations / 10))

@@ -3,6 +3,8 @@
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from hyperlax.results.metrics import steps_per_second
+
 
 class BatchProgress:
     """One bar advanced per trained segment, with a line of batch counts and throughput."""
@@ -32,7 +34,7 @@ class BatchProgress:
         )
 
     def _status(self) -> str:
-        rate = self.env_steps / self.train_seconds if self.train_seconds else 0.0
+        rate = steps_per_second(self.env_steps, self.train_seconds)
         return f"{self.label} {self.done_batches}/{self.total_batches} · {rate:,.0f} env-steps/s {self.extra}"
 
     def __enter__(self):
@@ -45,9 +47,10 @@ class BatchProgress:
     def on_segment(self, plan, k, num_segments):
         self._progress.advance(self._task)
 
-    def batch_done(self, result, env_steps: float) -> None:
+    def batch_done(self, result) -> None:
+        """A batch (a runner's BatchResult) was trained and written."""
         self.done_batches += 1
-        self.env_steps += env_steps
+        self.env_steps += result.env_steps
         self.train_seconds += result.wall_seconds
         self._progress.update(self._task, status=self._status())
 
@@ -59,11 +62,6 @@ class BatchProgress:
         """Items finished so far and the env steps trained in how many seconds (a pool's running totals)."""
         self.done_batches, self.env_steps, self.train_seconds = done, env_steps, train_seconds
         self._progress.update(self._task, status=self._status())
-
-    def set_total_batches(self, total_batches: int) -> None:
-        """Change the total (a search learns how much it will train as it goes)."""
-        self.total_batches = total_batches
-        self._progress.update(self._task, total=total_batches * self.segments_per_batch, status=self._status())
 
     def set_extra(self, text: str) -> None:
         self.extra = text

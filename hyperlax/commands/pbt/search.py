@@ -16,8 +16,6 @@ import math
 import time
 from pathlib import Path
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from rich.console import Console
 
@@ -109,41 +107,21 @@ def exploit_pairs(returns: np.ndarray, fraction: float, rng: np.random.Generator
 
 
 class Population:
-    """The members in the pool's programs; member m is the slot whose sample id is m."""
+    """The members in a slot pool's programs; member m is the pool's sample m."""
 
     def __init__(self, runner, recipe: Recipe, members: list, args: PBTArgs):
-        self.runner, self.recipe = runner, recipe
         self.defaults = recipe.defaults()
-        capacity = args.population_size
-        self.pool = SlotPool.for_runner(runner, capacity)
+        self.pool = SlotPool.for_runner(runner, args.population_size)
         for m, values in enumerate(members):
-            self.pool.add(Sample(m, values, {**self.defaults, **values}))
-        self.where = {slot.sample.sample_id: (p, i) for p in self.pool.programs
-                      for i, slot in enumerate(p.slots) if slot is not None}  # fmt: skip
+            self.pool.add(Sample.from_values(m, values, self.defaults))
 
     def step(self) -> np.ndarray:
         """One segment of every member: their eval returns [member, seeds, episodes]."""
         slots = {slot.sample.sample_id: slot for slot in self.pool.step()}
         return np.stack([slots[m].returns[-1] for m in sorted(slots)])
 
-    def copy(self, dst: int, src: int) -> None:
-        (dst_program, i), (src_program, j) = self.where[dst], self.where[src]
-        dst_program.adopt(i, src_program.row(j))
-
     def set_values(self, member: int, values: dict) -> None:
-        program, i = self.where[member]
-        program.set_config(i, self.runner.make_config(Sample(member, values, {**self.defaults, **values})))
-
-    def states(self) -> list:
-        return [p.state for p in self.pool.programs]
-
-    def load_states(self, leaves: list) -> None:
-        """Put checkpointed states (each program's leaves) in place of the fresh ones."""
-        for program, program_leaves in zip(self.pool.programs, leaves, strict=True):
-            if program.fresh:
-                program.initialise_fresh()
-            treedef = jax.tree.structure(program.state)
-            program.state = jax.tree.unflatten(treedef, [jnp.asarray(x) for x in program_leaves])
+        self.pool.set_hyperparameters(Sample.from_values(member, values, self.defaults))
 
 
 def run_interval(population: Population, evaluations: int, progress) -> np.ndarray:
@@ -208,7 +186,7 @@ def train_population(args: PBTArgs, recipe: Recipe, runner, out: Path, console: 
         start_interval, members, parents, lineage, curves, leaves, rng.bit_generator.state = checkpoint
         for m, values in enumerate(members):
             population.set_values(m, values)
-        population.load_states(leaves)
+        population.pool.load_states(leaves)
         console.print(f"resuming after interval {start_interval} of {intervals}")
     fixed = {k: v for k, v in members[0].items() if k not in searched_keys(recipe)}
     console.print(
@@ -229,12 +207,14 @@ def train_population(args: PBTArgs, recipe: Recipe, runner, out: Path, console: 
             if t + 1 < intervals:
                 members, pairs = next_generation(members, returns, recipe, args, rng)
                 for member, parent in pairs.items():
-                    population.copy(member, parent)
+                    population.pool.copy_row(parent, member)
                     population.set_values(member, members[member])
                 parents.update(pairs)
-            save_checkpoint(out, t + 1, members, parents, lineage, curves, population.states(), rng.bit_generator.state)
-            progress.set_done(t + 1, population.pool.env_steps, population.pool.train_seconds)
-    steps_per_evaluation = population.pool.programs[0].steps_per_segment
+            save_checkpoint(
+                out, t + 1, members, parents, lineage, curves, population.pool.states(), rng.bit_generator.state
+            )
+            progress.set_done(t + 1, population.pool.meter.env_steps, population.pool.meter.train_seconds)
+    steps_per_evaluation = population.pool.slot(0).steps_per_segment
     files = write_outputs(
         out, searched_keys(recipe), args, lineage, np.concatenate(curves, axis=2), steps_per_evaluation
     )

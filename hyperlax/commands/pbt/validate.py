@@ -37,12 +37,11 @@ def replay(runner, schedule: list, final: dict, defaults: dict, ready_interval: 
     members = [schedule[0]["hparams"], final]
     pool = SlotPool.for_runner(runner, 2)
     for m, values in enumerate(members):  # the same keys for both: the difference is the schedule's alone
-        pool.add(Sample(m, values, {**defaults, **values}, key_id=0))
-    program, slot = next((p, i) for p in pool.programs for i, s in enumerate(p.slots) if s and s.sample.sample_id == 0)
+        pool.add(Sample.from_values(m, values, defaults, key_id=0))
     for k in range(runner.settings.num_evaluations):
         if k and k % ready_interval == 0:
             values = schedule[min(k // ready_interval, len(schedule) - 1)]["hparams"]
-            program.set_config(slot, runner.make_config(Sample(0, values, {**defaults, **values}, key_id=0)))
+            pool.set_hyperparameters(Sample.from_values(0, values, defaults, key_id=0))
         live = pool.step()
     return np.stack([np.stack(s.returns, axis=1) for s in sorted(live, key=lambda s: s.sample.sample_id)])
 
@@ -67,7 +66,7 @@ def validate_pbt(study_dir: str, num_seeds: int, console: Console) -> Path:
     start = time.perf_counter()
     returns = replay(runner, best["schedule"], final, recipe.defaults(), stored["ready_interval"])
     eval_steps = best["env_steps_per_interval"] // stored["ready_interval"] * np.arange(1, settings.num_evaluations + 1)
-    rows = [metrics_row(Sample(m, {}, {}), returns[m], eval_steps, True, spec.return_range) for m in range(2)]
+    rows = [metrics_row(m, returns[m], eval_steps, True, spec.return_range) for m in range(2)]
     finals = [row.get("per_seed_final_returns") or [] for row in rows]
     report = {
         "member": best["member"], "pbt_final_return": best["final_return"], "validation_num_seeds": num_seeds,

@@ -109,7 +109,7 @@ def samples_of(study, trials: list, recipe) -> list:
     with the keys of SHARED_KEYS."""
     json_keys, defaults = json_keys_of(study), recipe.defaults()
     return [
-        Sample(t.number, values, {**defaults, **values}, key_id=SHARED_KEYS)
+        Sample.from_values(t.number, values, defaults, key_id=SHARED_KEYS)
         for t in trials
         for values in [decode_params(t.params, json_keys)]
     ]

@@ -61,7 +61,9 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
     # The study's space and fixed values (--search-space) applied as the study applied them.
     recipe = apply_space(load_recipe(stored["algo_and_network_config"]), stored.get("search_space"))
     defaults, samples = recipe.defaults(), samples_of(study, chosen, recipe)
-    baseline = Sample(DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults, SHARED_KEYS)
+    baseline = Sample.from_values(
+        DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults, SHARED_KEYS
+    )
     settings = RunSettings(
         total_timesteps=stored["total_timesteps"],
         num_evaluations=stored["num_evaluations"],

@@ -44,7 +44,7 @@ from hyperlax.commands.study._reports import best_text, print_summary, write_out
 from hyperlax.commands.study._samplers import make_sampler
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
-from hyperlax.engine.pool import SlotPool, pool_width
+from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, Sample
 from hyperlax.results.files import (
     SUMMARY_COLUMNS,
@@ -146,7 +146,7 @@ class Search:
             self.heartbeats.add(self.trial_ids(trial.number))
             self.asked[trial.number] = trial
             values = suggest_values(trial, self.distributions)
-            samples.append(Sample(trial.number, values, {**self.defaults, **values}))
+            samples.append(Sample.from_values(trial.number, values, self.defaults))
         beyond = set(
             beyond_budget(self.study.get_trials(deepcopy=False), [s.sample_id for s in samples], self.args.n_trials)
         )
@@ -299,7 +299,7 @@ def run_study(
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
         f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
         f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
-        f"{pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend, settings.num_seeds)}, "
+        f"{runner.program_width(args.runner_hparam_batch_size)}, "
         f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
         f"each -> {mask_url(url)}"
     )
