@@ -56,9 +56,12 @@ def test_a_user_algorithm_resolves_by_module_attr_and_by_file_path_relative_to_t
     assert resolve_torso("mlp") is MLPTorso and resolve_torso("cnn") is CNNTorso
 
 
-def test_a_recipe_without_torso_names_gets_the_mlp():
+def test_a_recipe_or_a_stored_config_without_torso_names_gets_the_mlp():
     recipe = load_recipe(str(TESTS / "recipes" / "tiny_ppo.py"))
     assert recipe.defaults()["algorithm.network.actor_network.pre_torso.name"] == "mlp"
+    stored = {k: v for k, v in recipe.defaults().items() if not k.endswith("pre_torso.name")}  # an older run
+    config = config_from_flat(ppo.Config, stored)
+    assert config.actor_torso == config.critic_torso == "mlp"
 
 
 def test_cnn_torso_maps_image_observations_with_any_batch_axes_to_features():

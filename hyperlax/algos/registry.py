@@ -1,11 +1,12 @@
 """Algorithms and torsos by reference: a built-in name or a user's `module:attr` / `file.py:attr`.
 
-What a reference resolves to is checked against its protocol (hyperlax.algos.protocol) here, once, so a
-wrong object is one line naming what it lacks rather than an AttributeError deep inside training.
+What a reference resolves to is checked against its protocol (hyperlax.algos.protocol) here, so a wrong
+object is one line naming what it lacks rather than an AttributeError deep inside training. Nothing is cached
+by reference: a relative path means another file in another working directory (hyperlax.registry keeps each
+loaded file's module, by absolute path).
 """
 
 import dataclasses
-import functools
 import importlib
 
 import flax.linen as nn
@@ -50,7 +51,6 @@ def missing_members(obj, checks: dict) -> list[str]:
     return missing
 
 
-@functools.cache
 def resolve_algorithm(reference: str):
     """The algorithm a recipe's `algorithm.name` names (protocol.Algorithm)."""
     algorithm = load_reference(reference, BUILTIN_ALGORITHMS, "algorithm")
@@ -59,7 +59,6 @@ def resolve_algorithm(reference: str):
     return algorithm
 
 
-@functools.cache
 def resolve_torso(reference: str) -> type:
     """The torso class a recipe's `pre_torso.name` names (protocol.Torso)."""
     torso = load_reference(reference, BUILTIN_TORSOS, "network")

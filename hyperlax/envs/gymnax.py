@@ -45,7 +45,7 @@ class EnvSpec:
     action_high: float
     return_range: tuple  # (R_min, R_max) of an episode's return, for the normalised metrics
     max_episode_steps: int
-    params_digest: str = ""  # params_digest(params)
+    params_digest: str  # params_digest(params)
     renderer: Callable | None = None  # optional: renderer(env_state, params) -> an RGB frame
 
     @property
