@@ -34,6 +34,23 @@ def space_change(entries: str) -> dict:
                   f"def get_base_hyperparam_distributions():\n    return {{**space(), {entries}}}\n")  # fmt: skip
 
 
+def algorithm_ref(reference: str, text: str | None) -> dict:
+    """ppo_mlp's recipe with algorithm.name = `reference`, and `text` as the file it names (None: no file)."""
+    files = base_change(f"c['algorithm']['name'] = {reference!r}")
+    return files if text is None else {**files, reference.split(":")[0]: text}
+
+
+def torso_ref(reference: str, text: str | None) -> dict:
+    """ppo_mlp's recipe whose policy torso is `reference`, and `text` as the file it names (None: no file)."""
+    files = base_change(f"c['algorithm']['network']['actor_network']['pre_torso']['name'] = {reference!r}")
+    return files if text is None else {**files, reference.split(":")[0]: text}
+
+
+PPO_MEMBERS = "from hyperlax.algos.ppo import NAME, SUPPORTS_CONTINUOUS, SUPPORTS_DISCRETE, Config, config_problem\n"
+LAZY_FAILURE = "def __getattr__(name):\n    raise RuntimeError('lazy ' + name)\n"
+TORSO_WITHOUT_SHAPE = "import flax.linen as nn\nclass Torso(nn.Module):\n    layer_sizes: tuple\n    activation: str\n"
+
+
 def spec_file(text) -> dict:
     return {"spec.yaml": text}
 
@@ -305,7 +322,7 @@ CASES = [
         "must return a dict",
     ),
     ("recipe", None, base_change("c['algorithm'] = [1, 2]"), "must return a dict whose algorithm.name"),
-    ("recipe", None, base_change("c['algorithm']['name'] = 'a2c'"), "got 'a2c'"),
+    ("recipe", None, base_change("c['algorithm']['name'] = 'a2c'"), "unknown algorithm 'a2c'; valid: ppo, sac, dqn"),
     (
         "recipe",
         None,
@@ -368,6 +385,20 @@ CASES = [
         "got 'swish'",
     ),
     ("recipe", None, base_change("c['algorithm']['hyperparam']['num_minibatches'] = 10**6"), "exceeds the"),
+    # ---- a user's algorithm or torso by reference (relative paths start at the working directory, {tmp}) ----
+    ("recipe", None, algorithm_ref("algo.py", PPO_MEMBERS + "make_train = None\n"), "'algo.py' lacks make_train;"),
+    ("recipe", None, algorithm_ref("algo.py:Algo", "class Algo:\n    NAME = 'algo'\n"), "lacks Config, make_train"),
+    ("recipe", None, algorithm_ref("algo.py:Algo", "x = 1\n"), "algo.py has no attribute 'Algo'"),
+    ("recipe", None, algorithm_ref("algo.py:x", "x = 1\n"), "'algo.py:x' lacks NAME, Config, make_train"),
+    ("recipe", None, algorithm_ref("algo.py:Algo", "raise RuntimeError('boom')\n"), "raised RuntimeError: boom"),
+    ("recipe", None, algorithm_ref("algo.py:Algo", LAZY_FAILURE), "getting Algo from algo.py raised RuntimeError"),
+    ("recipe", None, algorithm_ref("none.py:Algo", None), "file 'none.py' does not exist"),
+    ("recipe", None, algorithm_ref("no_such_pkg.algo:Algo", None), "cannot import no_such_pkg.algo"),
+    ("recipe", None, torso_ref("net.py:Torso", "Torso = 3\n"), "'net.py:Torso' is not a flax.linen.Module class"),
+    ("recipe", None, torso_ref("net.py:Torso", TORSO_WITHOUT_SHAPE), "lacks the fields obs_shape"),
+    ("recipe", None, torso_ref("net.py:Torso", "import nope_nope\n"), "raised ModuleNotFoundError"),
+    ("recipe", None, torso_ref("net.py", "x = 1\n"), "'net.py' is not a flax.linen.Module class"),
+    ("recipe", None, torso_ref("cnn", None), "the cnn torso needs image observations"),
     ("recipe", None, base_change("c['training'] = [1]"), "training must be a mapping"),
     ("recipe", None, base_change("c['training']['total_timesteps'] = 'x'"), "training.total_timesteps"),
     ("recipe", None, base_change("c['training']['eval_episodes'] = 10**9"), "training.eval_episodes"),

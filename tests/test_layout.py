@@ -30,6 +30,7 @@ RANKS = {
     "configs": 2,
     "results": 1,
     "errors": 0,
+    "registry": 0,  # loads a built-in name or a user's module:attr / file.py:attr (errors only)
     "": 0,  # hyperlax/__init__.py: the version and configure_xla
 }
 MAX_FILE_LINES, MAX_FUNCTION_LINES = 400, 60

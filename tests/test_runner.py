@@ -159,8 +159,8 @@ def test_metrics_and_throughput_are_reported_per_configuration(tiny):
 def test_discrete_only_or_continuous_only_algorithms_refuse_other_envs(tiny):
     import types
 
-    fake = types.SimpleNamespace(__name__="hyperlax.algos.fake", SUPPORTS_DISCRETE=False, SUPPORTS_CONTINUOUS=True)
-    with pytest.raises(InputError, match="needs continuous actions but gymnax.cartpole has discrete"):
+    fake = types.SimpleNamespace(NAME="fake", SUPPORTS_DISCRETE=False, SUPPORTS_CONTINUOUS=True)
+    with pytest.raises(InputError, match="fake needs continuous actions but gymnax.cartpole has discrete"):
         Runner(fake, make_env("gymnax.cartpole"), RunSettings(total_timesteps=1))
 
 

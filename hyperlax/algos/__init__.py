@@ -1,5 +1,4 @@
-"""Algorithm registry: every module exposes `Config`, `make_train`, SUPPORTS_DISCRETE/CONTINUOUS."""
+"""Algorithms (ppo, sac, dqn), their networks, distributions and buffers.
 
-from hyperlax.algos import dqn, ppo, sac
-
-ALGORITHMS = {"ppo": ppo, "sac": sac, "dqn": dqn}
+protocol.py says what an algorithm and a torso provide; registry.py finds one by name or by reference.
+"""

@@ -16,7 +16,8 @@ import numpy as np
 import optax
 from flax import struct
 
-from hyperlax.algos.networks import ACTIVATIONS
+from hyperlax.algos.networks import ACTIVATIONS, Torso
+from hyperlax.algos.registry import resolve_torso, torso_problem
 from hyperlax.envs.gymnax import EnvSpec, evaluate
 
 
@@ -25,10 +26,45 @@ def traced(help: str, key: str | None = None):
     return struct.field(pytree_node=True, metadata={"help": help, "key": key})
 
 
-def structural(help: str, key: str | None = None, minimum: int = 1):
+def structural(help: str, key: str | None = None, minimum: int = 1, check=None, default=None):
     """A hyperparameter that changes shapes or control flow: configurations are grouped by it. An integer
-    one is at least `minimum`."""
-    return struct.field(pytree_node=False, metadata={"help": help, "key": key, "minimum": minimum})
+    one is at least `minimum`; a string one passes `check(value) -> problem or None`; `default` stands in
+    when a recipe (or a run stored before the field existed) lacks the key."""
+    metadata = {"help": help, "key": key, "minimum": minimum, "check": check, "default": default}
+    return struct.field(pytree_node=False, metadata=metadata)
+
+
+def activation_problem(value: str) -> str | None:
+    return None if value in ACTIVATIONS else f"expected one of {', '.join(ACTIVATIONS)}, got {value!r}"
+
+
+def activation_field(help: str, key: str | None = None):
+    """A structural activation name (networks.ACTIVATIONS)."""
+    return structural(help, key, check=activation_problem)
+
+
+def torso_reference_problem(value: str) -> str | None:
+    return torso_problem(value, None)
+
+
+def torso_field(help: str, key: str | None = None):
+    """A structural torso reference (mlp, cnn, module:attr or file.py:attr); mlp when the recipe has none."""
+    return structural(help, key, check=torso_reference_problem, default="mlp")
+
+
+def torsos_problem(config, env: EnvSpec | None) -> str | None:
+    """Why one of `config`'s torsos cannot be used (with `env`: cannot read its observations), or None."""
+    for f in dataclasses.fields(config):
+        if f.metadata.get("check") is not torso_reference_problem:
+            continue
+        if problem := torso_problem(getattr(config, f.name), None if env is None else env.obs_shape):
+            return f"{dotted_key(f)}: {problem}"
+    return None
+
+
+def make_torso(reference: str, layer_sizes: tuple, activation_name: str, env: EnvSpec) -> Torso:
+    """A config's torso for `env`'s observations."""
+    return Torso(resolve_torso(reference), tuple(layer_sizes), activation_name, env.obs_shape)
 
 
 MAX_LAYER_WIDTH = 65_536
@@ -52,8 +88,11 @@ def value_problem(field: dataclasses.Field, value) -> str | None:
         ok = sizes is not None and len(sizes) <= 64
         ok = ok and all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LAYER_WIDTH for n in sizes)
         return None if ok else f"expected a list of layer widths from 1 to {MAX_LAYER_WIDTH:,}, got {value!r}"
-    if kind is str:  # activation
-        return None if value in ACTIVATIONS else f"expected one of {', '.join(ACTIVATIONS)}, got {value!r}"
+    if kind is str:  # an activation, a torso, or a user's choice: the field's check says
+        if not isinstance(value, str):
+            return f"expected a string, got {value!r}"
+        check = field.metadata.get("check")
+        return check(value) if check else None
     return None
 
 
@@ -69,7 +108,8 @@ def config_from_flat(config_cls, flat: dict) -> Any:
     """Build a Config from `{dotted_key: value}`: traced values as float32, lists as tuples."""
     values = {}
     for field in dataclasses.fields(config_cls):
-        value = flat[dotted_key(field)]
+        key = dotted_key(field)
+        value = flat[key] if key in flat or field.metadata.get("default") is None else field.metadata["default"]
         if is_traced(field):
             value = np.float32(value)
         elif isinstance(value, list):

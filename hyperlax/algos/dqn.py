@@ -12,10 +12,21 @@ import optax
 from flax import struct
 
 from hyperlax.algos import buffers
-from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
-from hyperlax.algos.networks import MLP
+from hyperlax.algos.common import (
+    Train,
+    activation_field,
+    clipped_adam,
+    make_segment,
+    make_torso,
+    structural,
+    torso_field,
+    torsos_problem,
+    traced,
+    tree_is_finite,
+)
 from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
+NAME = "dqn"
 SUPPORTS_DISCRETE = True
 SUPPORTS_CONTINUOUS = False
 
@@ -39,8 +50,9 @@ class Config(struct.PyTreeNode):
     target_update_interval: int = structural("env steps between target updates (checked once per iteration)")
     double_q: bool = structural("choose the bootstrap action with the online network, value it with the target")
     anneal_lr: bool = structural("decay the learning rate linearly to 0 over the run's gradient updates")
+    torso: str = torso_field("torso of the Q network: mlp, cnn, module:attr or file.py:attr", key=f"{Q_NETWORK}.name")
     layer_sizes: tuple = structural("hidden layers of the Q network", key=f"{Q_NETWORK}.layer_sizes")
-    activation: str = structural("activation of the Q network", key=f"{Q_NETWORK}.activation")
+    activation: str = activation_field("activation of the Q network", key=f"{Q_NETWORK}.activation")
 
 
 class State(struct.PyTreeNode):
@@ -82,7 +94,8 @@ class Agent:
     def __init__(self, config: Config, spec: EnvSpec, total_timesteps: int, schedule_length: int | None):
         self.config, self.spec = config, spec
         self.total_timesteps, self.schedule_length = total_timesteps, schedule_length
-        self.q_network = MLP(config.layer_sizes, config.activation, spec.action_dim, orthogonal=False)
+        q_torso = make_torso(config.torso, config.layer_sizes, config.activation, spec)
+        self.q_network = q_torso.head(spec.action_dim, orthogonal=False)
 
     def optimizer(self, hp: Config):
         return clipped_adam(hp.lr, hp.max_grad_norm, self.schedule_length)
@@ -96,7 +109,7 @@ class Agent:
     def init(self, hp: Config, key) -> State:
         spec = self.spec
         net_key, env_key, eval_key, key = jax.random.split(key, 4)
-        dummy_obs = jnp.zeros((spec.obs_dim,))
+        dummy_obs = jnp.zeros(spec.obs_shape)
         params = self.q_network.init(net_key, dummy_obs)
         transition = buffers.Transition(dummy_obs, jnp.zeros((), jnp.int32), jnp.zeros(()), dummy_obs, jnp.zeros(()))
         obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
@@ -193,11 +206,11 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
 
 
-def config_problem(config: Config) -> str | None:
-    """A combination of structural values that cannot train (None: none)."""
+def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:
+    """A combination of structural values that cannot train (on `env`, when given), or None."""
     if config.num_envs > config.buffer_size:
         return f"buffer_size {config.buffer_size} cannot hold one step of {config.num_envs} envs"
-    return None
+    return torsos_problem(config, env)
 
 
 def gradient_updates_per_env_step(config: Config) -> float:

@@ -14,10 +14,22 @@ import optax
 from flax import struct
 
 from hyperlax.algos import distributions as D
-from hyperlax.algos.common import Train, clipped_adam, make_segment, structural, traced, tree_is_finite
-from hyperlax.algos.networks import MLP, GaussianHead
+from hyperlax.algos.common import (
+    Train,
+    activation_field,
+    clipped_adam,
+    make_segment,
+    make_torso,
+    structural,
+    torso_field,
+    torsos_problem,
+    traced,
+    tree_is_finite,
+)
+from hyperlax.algos.networks import GaussianHead
 from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
+NAME = "ppo"
 SUPPORTS_DISCRETE = True
 SUPPORTS_CONTINUOUS = True
 
@@ -40,10 +52,14 @@ class Config(struct.PyTreeNode):
     num_minibatches: int = structural("minibatches per epoch")
     normalize_observations: bool = structural("normalize observations with running mean/std")
     anneal_lr: bool = structural("decay both learning rates linearly to 0 over training")
+    actor_torso: str = torso_field("torso of the policy: mlp, cnn, module:attr or file.py:attr", key=f"{ACTOR}.name")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
-    actor_activation: str = structural("activation of the policy", key=f"{ACTOR}.activation")
+    actor_activation: str = activation_field("activation of the policy", key=f"{ACTOR}.activation")
+    critic_torso: str = torso_field(
+        "torso of the value network: mlp, cnn, module:attr or file.py:attr", key=f"{CRITIC}.name"
+    )
     critic_layer_sizes: tuple = structural("hidden layers of the value network", key=f"{CRITIC}.layer_sizes")
-    critic_activation: str = structural("activation of the value network", key=f"{CRITIC}.activation")
+    critic_activation: str = activation_field("activation of the value network", key=f"{CRITIC}.activation")
 
 
 class ObsStats(struct.PyTreeNode):
@@ -124,11 +140,12 @@ class Agent:
         self.config, self.spec, self.schedule_length = config, spec, schedule_length
         self.steps_per_iteration = config.num_envs * config.rollout_length
         self.minibatch_size = self.steps_per_iteration // config.num_minibatches
+        actor_torso = make_torso(config.actor_torso, config.actor_layer_sizes, config.actor_activation, spec)
         if spec.discrete:
-            self.actor = MLP(config.actor_layer_sizes, config.actor_activation, spec.action_dim, out_scale=0.01)
+            self.actor = actor_torso.head(spec.action_dim, out_scale=0.01)
         else:
-            self.actor = GaussianHead(config.actor_layer_sizes, config.actor_activation, spec.action_dim)
-        self.critic = MLP(config.critic_layer_sizes, config.critic_activation, 1)
+            self.actor = GaussianHead(actor_torso, spec.action_dim)
+        self.critic = make_torso(config.critic_torso, config.critic_layer_sizes, config.critic_activation, spec).head(1)
 
     # ---- networks ----
 
@@ -174,7 +191,7 @@ class Agent:
     def init(self, hp: Config, key) -> State:
         spec, schedule_length = self.spec, self.schedule_length
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
-        dummy_obs = jnp.zeros((spec.obs_dim,))
+        dummy_obs = jnp.zeros(spec.obs_shape)
         actor_params = self.actor.init(actor_key, dummy_obs)
         critic_params = self.critic.init(critic_key, dummy_obs)
         obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
@@ -183,7 +200,7 @@ class Agent:
             critic_params=critic_params,
             actor_opt=optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).init(actor_params),
             critic_opt=optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).init(critic_params),
-            obs_stats=ObsStats(jnp.zeros(spec.obs_dim), jnp.ones(spec.obs_dim), jnp.asarray(1e-4)),
+            obs_stats=ObsStats(jnp.zeros(spec.obs_shape), jnp.ones(spec.obs_shape), jnp.asarray(1e-4)),
             env_state=env_state,
             obs=obs,
             key=key,
@@ -234,7 +251,7 @@ class Agent:
         )
         obs_stats = state.obs_stats
         if config.normalize_observations:
-            obs_stats = update_obs_stats(obs_stats, rollout.obs.reshape(-1, self.spec.obs_dim))
+            obs_stats = update_obs_stats(obs_stats, rollout.obs.reshape((-1,) + self.spec.obs_shape))
         finite = state.finite & jnp.all(losses_finite) & tree_is_finite((actor_params, critic_params))
         return state.replace(
             actor_params=actor_params,
@@ -291,12 +308,12 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
 
 
-def config_problem(config: Config) -> str | None:
-    """A combination of structural values that cannot train (None: none)."""
+def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:
+    """A combination of structural values that cannot train (on `env`, when given), or None."""
     steps = config.num_envs * config.rollout_length
     if config.num_minibatches > steps:
         return f"num_minibatches {config.num_minibatches} exceeds the {steps} transitions of a rollout"
-    return None
+    return torsos_problem(config, env)
 
 
 def gradient_updates_per_env_step(config: Config) -> float:

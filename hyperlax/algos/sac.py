@@ -12,10 +12,21 @@ from flax import struct
 
 from hyperlax.algos import buffers
 from hyperlax.algos import distributions as D
-from hyperlax.algos.common import Train, make_segment, structural, traced, tree_is_finite
+from hyperlax.algos.common import (
+    Train,
+    activation_field,
+    make_segment,
+    make_torso,
+    structural,
+    torso_field,
+    torsos_problem,
+    traced,
+    tree_is_finite,
+)
 from hyperlax.algos.networks import QNetwork, SquashedGaussianHead
 from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
 
+NAME = "sac"
 SUPPORTS_DISCRETE = False
 SUPPORTS_CONTINUOUS = True
 
@@ -36,10 +47,14 @@ class Config(struct.PyTreeNode):
     learning_starts: int = structural(minimum=0, help="env steps of uniform random actions before the first update")
     updates_per_step: int = structural("gradient updates per vectorized env step")
     autotune_alpha: bool = structural("learn alpha towards the target entropy -|A|")
+    actor_torso: str = torso_field("torso of the policy: mlp, cnn, module:attr or file.py:attr", key=f"{ACTOR}.name")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
-    actor_activation: str = structural("activation of the policy", key=f"{ACTOR}.activation")
+    actor_activation: str = activation_field("activation of the policy", key=f"{ACTOR}.activation")
+    critic_torso: str = torso_field(
+        "torso of each Q network: mlp, cnn, module:attr or file.py:attr", key=f"{CRITIC}.name"
+    )
     critic_layer_sizes: tuple = structural("hidden layers of each Q network", key=f"{CRITIC}.layer_sizes")
-    critic_activation: str = structural("activation of the Q networks", key=f"{CRITIC}.activation")
+    critic_activation: str = activation_field("activation of the Q networks", key=f"{CRITIC}.activation")
 
 
 class Learner(struct.PyTreeNode):
@@ -71,8 +86,11 @@ class Agent:
 
     def __init__(self, config: Config, spec: EnvSpec):
         self.config, self.spec = config, spec
-        self.actor = SquashedGaussianHead(config.actor_layer_sizes, config.actor_activation, spec.action_dim)
-        self.critic = QNetwork(config.critic_layer_sizes, config.critic_activation)
+        actor_torso = make_torso(config.actor_torso, config.actor_layer_sizes, config.actor_activation, spec)
+        self.actor = SquashedGaussianHead(actor_torso, spec.action_dim)
+        self.critic = QNetwork(
+            make_torso(config.critic_torso, config.critic_layer_sizes, config.critic_activation, spec)
+        )
         self.target_entropy = -float(spec.action_dim)
 
     # ---- networks ----
@@ -98,7 +116,7 @@ class Agent:
     def init(self, hp: Config, key) -> State:
         spec = self.spec
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
-        dummy_obs, dummy_action = jnp.zeros((spec.obs_dim,)), jnp.zeros((spec.action_dim,))
+        dummy_obs, dummy_action = jnp.zeros(spec.obs_shape), jnp.zeros((spec.action_dim,))
         actor_params = self.actor.init(actor_key, dummy_obs)
         critic_params = jax.vmap(self.critic.init, in_axes=(0, None, None))(
             jax.random.split(critic_key), dummy_obs, dummy_action
@@ -215,11 +233,11 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * config.num_envs)
 
 
-def config_problem(config: Config) -> str | None:
-    """A combination of structural values that cannot train (None: none)."""
+def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:
+    """A combination of structural values that cannot train (on `env`, when given), or None."""
     if config.num_envs > config.buffer_size:
         return f"buffer_size {config.buffer_size} cannot hold one step of {config.num_envs} envs"
-    return None
+    return torsos_problem(config, env)
 
 
 def gradient_updates_per_env_step(config: Config) -> float:

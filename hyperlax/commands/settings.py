@@ -32,6 +32,9 @@ def check_structures(runner: Runner, recipe: Recipe, configs: int, lower: str) -
     defaults, largest = recipe.defaults(), 0
     for key, value in structural_variants(recipe):
         config = config_from_flat(recipe.algorithm.Config, {**defaults, key: value} if key else defaults)
+        if problem := recipe.algorithm.config_problem(config, runner.spec):
+            where = f" with {key} = {value!r}" if key else ""
+            raise InputError(f"recipe '{recipe.name}'{where} on {runner.spec.name}: {problem}")
         try:
             largest = max(largest, bytes_per_config_and_seed(runner, config))
         except Exception as exc:  # a shape the agent cannot be built with

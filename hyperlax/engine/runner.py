@@ -15,6 +15,7 @@ import jax
 import numpy as np
 
 from hyperlax.algos.common import config_from_flat, stack_configs, structural_key
+from hyperlax.algos.protocol import Algorithm
 from hyperlax.engine.programs import Meter, cache_hits, config_sharding, listen_for_cache_hits, over_rows, run_parallel
 from hyperlax.envs.gymnax import EnvSpec
 from hyperlax.errors import InputError
@@ -195,8 +196,8 @@ def is_out_of_memory(exc: Exception) -> bool:
 class Runner:
     """Trains batches of configurations of one algorithm on one env, reusing compiled programs."""
 
-    def __init__(self, algorithm, spec: EnvSpec, settings: RunSettings):
-        name = algorithm.__name__.split(".")[-1]
+    def __init__(self, algorithm: Algorithm, spec: EnvSpec, settings: RunSettings):
+        name = algorithm.NAME
         if spec.discrete and not algorithm.SUPPORTS_DISCRETE:
             raise InputError(
                 f"{name} needs continuous actions but {spec.name} has discrete ones; pick a continuous env"

@@ -1,9 +1,11 @@
-"""gymnax environments: lookup by env config name, and a deterministic evaluation loop.
+"""The gymnax adapter: any gymnax env as an EnvSpec, the catalog's envs by name, a deterministic evaluation loop.
 
 gymnax `step` already auto-resets; it returns (obs, state, reward, terminated, truncated, info) and
 puts the pre-reset observation in `info["final_observation"]`, which lets agents bootstrap on truncation.
 """
 
+import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,38 +13,60 @@ from typing import Any
 import gymnax
 import jax
 import jax.numpy as jnp
+import numpy as np
 from gymnax.environments import spaces
 
 from hyperlax.envs.catalog import ENV_CONFIGS
 from hyperlax.errors import InputError
 
 
+def params_digest(params) -> str:
+    """A stable digest of env parameters: their tree structure, and each leaf's dtype, shape and bytes."""
+    digest = hashlib.sha256(str(jax.tree.structure(params)).encode())
+    for leaf in jax.tree.leaves(params):
+        array = np.asarray(leaf)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class EnvSpec:
-    name: str
+    """An env as the engine uses it (protocol.Env plus what the agents need to know about its spaces)."""
+
+    name: str  # the display name (env config), not part of the identity
     gymnax_id: str
-    env: Any
+    env: Any  # protocol.Env
     params: Any
-    obs_dim: int
+    obs_shape: tuple  # one observation's shape: (n,) for vectors, (height, width, channels) for images
     discrete: bool
     action_dim: int  # number of actions when discrete, action vector size when continuous
     action_low: float
     action_high: float
-    return_range: tuple
+    return_range: tuple  # (R_min, R_max) of an episode's return, for the normalised metrics
     max_episode_steps: int
+    params_digest: str  # params_digest(params)
+    renderer: Callable | None = None  # optional: renderer(env_state, params) -> an RGB frame
+
+    @property
+    def obs_dim(self) -> int:
+        """Numbers in one observation."""
+        return math.prod(self.obs_shape)
+
+    @property
+    def identity(self) -> tuple:
+        """What a compiled program depends on: the env's id and its parameters, not the display name."""
+        return (self.gymnax_id, self.params_digest)
 
     def __hash__(self):  # used as a static argument of compiled programs
-        return hash((self.name, self.gymnax_id))
+        return hash(self.identity)
 
     def __eq__(self, other):
-        return isinstance(other, EnvSpec) and (self.name, self.gymnax_id) == (other.name, other.gymnax_id)
+        return isinstance(other, EnvSpec) and self.identity == other.identity
 
 
-def make_env(name: str) -> EnvSpec:
-    if name not in ENV_CONFIGS:
-        raise InputError(f"unknown env config '{name}'; valid: {', '.join(sorted(ENV_CONFIGS))}")
-    cfg = ENV_CONFIGS[name]
-    env, params = gymnax.make(cfg["gymnax_id"])
+def gymnax_spec(name: str, gymnax_id: str, env, params, return_range: tuple) -> EnvSpec:
+    """The adapter: any gymnax env (already protocol.Env) with its params, as an EnvSpec."""
     action_space = env.action_space(params)
     discrete = isinstance(action_space, spaces.Discrete)
     if discrete:
@@ -52,17 +76,27 @@ def make_env(name: str) -> EnvSpec:
         low, high = float(jnp.min(action_space.low)), float(jnp.max(action_space.high))
     return EnvSpec(
         name=name,
-        gymnax_id=cfg["gymnax_id"],
+        gymnax_id=gymnax_id,
         env=env,
         params=params,
-        obs_dim=int(env.observation_space(params).shape[0]),
+        obs_shape=tuple(int(n) for n in env.observation_space(params).shape),
         discrete=discrete,
         action_dim=action_dim,
         action_low=low,
         action_high=high,
-        return_range=tuple(cfg["return_range"]),
+        return_range=tuple(return_range),
         max_episode_steps=int(params.max_steps_in_episode),
+        params_digest=params_digest(params),
     )
+
+
+def make_env(name: str) -> EnvSpec:
+    """An env config of the catalog (envs.catalog) by name."""
+    if name not in ENV_CONFIGS:
+        raise InputError(f"unknown env config '{name}'; valid: {', '.join(sorted(ENV_CONFIGS))}")
+    cfg = ENV_CONFIGS[name]
+    env, params = gymnax.make(cfg["gymnax_id"])
+    return gymnax_spec(name, cfg["gymnax_id"], env, params, cfg["return_range"])
 
 
 def reset_envs(spec: EnvSpec, keys: jax.Array):

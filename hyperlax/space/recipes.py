@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import hyperlax.configs.algo as builtin_recipes
-from hyperlax.algos import ALGORITHMS
 from hyperlax.algos.common import config_from_flat, dotted_key, is_traced, value_problem
-from hyperlax.errors import InputError
+from hyperlax.algos.registry import resolve_algorithm
+from hyperlax.errors import InputError, raised
 from hyperlax.space.distributions import Categorical, UniformInt, validate_distribution
 
 
@@ -26,11 +26,17 @@ class Recipe:
 
     @property
     def algorithm(self):
-        return ALGORITHMS[self.algo_name]
+        """The algorithm `algorithm.name` names (protocol.Algorithm): a built-in name or a reference."""
+        return resolve_algorithm(self.algo_name)
 
     def defaults(self) -> dict:
-        """Every tunable hyperparameter of the base config, by dotted key."""
-        return flatten(self.base_config["algorithm"], "algorithm", skip={"algorithm.name"})
+        """Every tunable hyperparameter of the base config, by dotted key; a key the recipe lacks takes its
+        field's default where it has one (a torso: mlp)."""
+        flat = flatten(self.base_config["algorithm"], "algorithm", skip={"algorithm.name"})
+        for f in dataclasses.fields(self.algorithm.Config):
+            if dotted_key(f) not in flat and f.metadata.get("default") is not None:
+                flat[dotted_key(f)] = f.metadata["default"]
+        return flat
 
 
 def builtin_names() -> list[str]:
@@ -46,14 +52,6 @@ def flatten(tree: dict, prefix: str, skip=frozenset()) -> dict:
         elif dotted not in skip:
             flat[dotted] = value
     return flat
-
-
-def raised(exc: BaseException) -> str:
-    """An exception in one line: its type and the first line of its message."""
-    if isinstance(exc, SystemExit):
-        return f"sys.exit({exc.code!r})"
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _load_module(spec: str):
@@ -96,11 +94,15 @@ def load_recipe(spec: str) -> Recipe:
         raise InputError(f"recipe '{spec}' raised {raised(exc)}; fix the recipe and run again") from None
     algorithm = base.get("algorithm") if isinstance(base, dict) else None
     algo = algorithm.get("name") if isinstance(algorithm, dict) else None
-    if not isinstance(algo, str) or algo not in ALGORITHMS:
+    if not isinstance(algo, str) or not algo:
         raise InputError(
-            f"recipe '{spec}': get_base_config() must return a dict whose algorithm.name is one of "
-            f"{', '.join(sorted(ALGORITHMS))}; got {algo!r}"
+            f"recipe '{spec}': get_base_config() must return a dict whose algorithm.name is ppo, sac, dqn or "
+            f"a reference (module:attr, file.py:attr); got {algo!r}"
         )
+    try:
+        resolve_algorithm(algo)
+    except InputError as exc:
+        raise InputError(f"recipe '{spec}': {exc}") from None
     if not isinstance(distributions, dict):
         raise InputError(
             f"recipe '{spec}': get_base_hyperparam_distributions() returned {type(distributions).__name__}; "
@@ -139,7 +141,7 @@ def check_recipe(recipe: Recipe, spec: str) -> None:
         check_distribution_values(fields[key], key, dist, spec)
     for key, value in structural_variants(recipe):
         config = config_from_flat(recipe.algorithm.Config, {**defaults, key: value} if key else defaults)
-        if problem := recipe.algorithm.config_problem(config):
+        if problem := recipe.algorithm.config_problem(config, None):
             where = f" with {key} = {value!r}" if key else ""
             raise InputError(f"recipe '{spec}'{where}: {problem}")
 

@@ -34,7 +34,7 @@ def get_base_config() -> dict:
                 "double_q": True,
                 "anneal_lr": False,
             },
-            "network": {"q_network": {"pre_torso": {"layer_sizes": [256, 256], "activation": "relu"}}},
+            "network": {"q_network": {"pre_torso": {"name": "mlp", "layer_sizes": [256, 256], "activation": "relu"}}},
         },
         "training": {"total_timesteps": 100_000, "num_evaluations": 20, "eval_episodes": 10},
     }

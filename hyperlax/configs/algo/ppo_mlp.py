@@ -32,8 +32,8 @@ def get_base_config() -> dict:
                 "anneal_lr": True,
             },
             "network": {
-                "actor_network": {"pre_torso": {"layer_sizes": [64, 64], "activation": "tanh"}},
-                "critic_network": {"pre_torso": {"layer_sizes": [64, 64], "activation": "tanh"}},
+                "actor_network": {"pre_torso": {"name": "mlp", "layer_sizes": [64, 64], "activation": "tanh"}},
+                "critic_network": {"pre_torso": {"name": "mlp", "layer_sizes": [64, 64], "activation": "tanh"}},
             },
         },
         "training": {"total_timesteps": 200_000, "num_evaluations": 20, "eval_episodes": 10},

@@ -29,8 +29,8 @@ def get_base_config() -> dict:
                 "autotune_alpha": True,
             },
             "network": {
-                "actor_network": {"pre_torso": {"layer_sizes": [256, 256], "activation": "relu"}},
-                "critic_network": {"pre_torso": {"layer_sizes": [256, 256], "activation": "relu"}},
+                "actor_network": {"pre_torso": {"name": "mlp", "layer_sizes": [256, 256], "activation": "relu"}},
+                "critic_network": {"pre_torso": {"name": "mlp", "layer_sizes": [256, 256], "activation": "relu"}},
             },
         },
         "training": {"total_timesteps": 20_000, "num_evaluations": 20, "eval_episodes": 10},
