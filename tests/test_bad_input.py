@@ -409,6 +409,14 @@ CASES = [
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}/empty.db"], {"empty.db": ""}, "is empty"),
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}/junk.db"], {"junk.db": "not a database"}, "not an SQLite"),
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}"], {}, "is a directory"),
+    ("storage", [*SEARCH, "--storage", "journal:"], {}, "names no file"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}/no/such/dir/s.log"], {}, "does not exist"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}"], {}, "is a directory, not a journal"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}/junk.log"], {"junk.log": "x"}, "not an Optuna journal"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost:abc"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://:13000"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost:13000/db"], {}, "expected grpc://HOST:PORT"),
     # ---- corrupt resume state ----
     (
         "resume",
