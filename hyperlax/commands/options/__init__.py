@@ -13,6 +13,7 @@ one module per command its own.
 from hyperlax.commands.options.fields import (
     add_options,
     args_from_namespace,
+    as_argv,
     check_values,
     defaults_of,
     fixed_options,
@@ -55,6 +56,7 @@ __all__ = [
     "SweepArgs",
     "ValidateArgs",
     "add_options",
+    "as_argv",
     "args_from_namespace",
     "check_values",
     "defaults_of",

@@ -41,9 +41,18 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "trials trained at once: the slot pool's capacity", 8, type=int_in(1, 65_536)
     )
     storage: str | None = option(
-        "any Optuna storage URL (postgresql://..., sqlite:///...)",
+        "an Optuna storage: a database URL (postgresql://..., sqlite:///...), journal:PATH (a journal file; for "
+        "shared disks) or grpc://HOST:PORT (an optuna gRPC storage proxy; needs the grpc extra)",
         shown="SQLite optuna_study.db in the study directory",
         fixed=True,
+    )
+    n_jobs: int | None = option(
+        "local worker processes sharing the study (one per GPU when there are several, else the CPU cores split "
+        "between them); without --storage they share a journal file in the study directory; each logs to "
+        "worker_N.log there and one progress bar shows the study",
+        1,
+        type=int_in(1, 1024),
+        metavar="N",
     )
     heartbeat_interval: int | None = option(
         "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
