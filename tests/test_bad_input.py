@@ -211,6 +211,11 @@ CASES = [
     ("flag", [*SEARCH, "--objective-directions", "up"], {}, "unknown objective direction 'up'"),
     ("flag", [*SEARCH, "--objective-directions", "maximize", "maximize"], {}, "2 given for 1 objectives"),
     ("flag", [*SEARCH, "--sampler", "nope"], {}, "unknown sampler 'nope'"),
+    ("flag", [*SEARCH, "--sampler", "{tmp}/missing.py:Mine"], {}, "does not exist"),
+    ("flag", [*SEARCH, "--sampler", "no_such_module_here:Mine"], {}, "no module no_such_module_here"),
+    ("flag", [*SEARCH, "--sampler", "os.path:join"], {}, "not a subclass of optuna.samplers.BaseSampler"),
+    ("flag", [*SEARCH, "--sampler", "{tmp}/bad.py:Mine"], {"bad.py": "raise ValueError('no')"}, "raised ValueError"),
+    ("flag", [*SEARCH, "--sampler", "optunahub:samplers/auto_sampler:AutoSampler"], {}, "pip install optunahub"),
     (
         "flag",
         [*SEARCH, "--sampler", "cmaes", "--objective-names", "final_performance", "stability_score"],

@@ -74,3 +74,24 @@ def test_two_workers_through_a_grpc_proxy_train_exactly_n_trials(tmp_path):
     assert_exactly_n_trials(trials)
     # the proxy wrote through to its storage
     assert len(optuna.load_study(study_name="grpc", storage=backend).get_trials()) == len(trials)
+
+
+USER_SAMPLER = """
+import optuna
+
+
+class Marking(optuna.samplers.RandomSampler):
+    def before_trial(self, study, trial):
+        study._storage.set_trial_user_attr(trial._trial_id, "sampled_by", "Marking")
+"""
+
+
+def test_a_users_sampler_class_from_a_file_draws_the_trials(tmp_path):
+    from tests.test_search import SEARCH, load, run_cli, study_dir_of
+
+    (tmp_path / "mine.py").write_text(USER_SAMPLER)
+    argv = [*SEARCH, "--sampler", f"{tmp_path / 'mine.py'}:Marking", "--n-trials", "2", "--study-name", "user"]
+    code, _, _ = run_cli([*argv, "--output-root", str(tmp_path / "out")])
+    assert code == 0
+    trials = load(study_dir_of(tmp_path / "out"), "user").get_trials()
+    assert len(trials) == 2 and all(t.user_attrs["sampled_by"] == "Marking" for t in trials)

@@ -31,7 +31,9 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         fixed=True,
     )  # fmt: skip
     sampler: str | None = option(
-        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
+        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc, or a user's "
+        "optuna BaseSampler: package.module:Class, path/file.py:Class (built with seed=--seed when it takes one), "
+        "optunahub:PACKAGE:Class (needs optunahub)",
         shown="tpe for one objective, nsgaii for several",
     )
     optuna_study_batch_size: int | None = option(
