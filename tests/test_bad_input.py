@@ -415,6 +415,8 @@ CASES = [
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}/junk.db"], {"junk.db": "not a database"}, "not an SQLite"),
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}"], {}, "is a directory"),
     ("storage", [*SEARCH, "--storage", "journal:"], {}, "names no file"),
+    ("storage", ["study-list", "--storage", "sqlite:///{tmp}/missing.db"], {}, "holds no study"),
+    ("storage", ["study-list", "--storage", "journal:{tmp}/missing.log"], {}, "holds no study"),
     ("storage", [*SEARCH, "--storage", "journal:{tmp}/no/such/dir/s.log"], {}, "does not exist"),
     ("storage", [*SEARCH, "--storage", "journal:{tmp}"], {}, "is a directory, not a journal"),
     ("storage", [*SEARCH, "--storage", "journal:{tmp}/junk.log"], {"junk.log": "x"}, "not an Optuna journal"),

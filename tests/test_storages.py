@@ -95,3 +95,22 @@ def test_a_users_sampler_class_from_a_file_draws_the_trials(tmp_path):
     assert code == 0
     trials = load(study_dir_of(tmp_path / "out"), "user").get_trials()
     assert len(trials) == 2 and all(t.user_attrs["sampled_by"] == "Marking" for t in trials)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_study_list_shows_each_study_with_trials_by_state_and_best_value(tmp_path, capsys, kind):
+    from tests.test_search import run_cli
+
+    url = f"sqlite:///{tmp_path / 's.db'}" if kind == "sqlite" else f"journal:{tmp_path / 's.log'}"
+    first = optuna.create_study(study_name="first", storage=make_storage(url), direction="maximize")
+    for value in (1.0, 3.5):
+        first.tell(first.ask(), value)
+    first.tell(first.ask(), state=TrialState.PRUNED)
+    second = optuna.create_study(study_name="second", storage=make_storage(url), directions=["minimize", "maximize"])
+    second.ask()
+    code, out, _ = run_cli(["study-list", "--storage", url], capsys)
+    assert code == 0
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]] for line in out.splitlines()
+            if line.startswith("│") and line.split("│")[1].strip()}  # fmt: skip
+    assert rows["first"][:6] == ["maximize", "2", "1", "0", "0", "0"] and "3.5" in rows["first"][6]
+    assert rows["second"][1:6] == ["0", "0", "0", "1", "0"]

@@ -114,6 +114,15 @@ class QueryArgs:
 
 
 @dataclass
+class ListArgs:
+    """Options of study-list."""
+
+    storage: str | None = option(
+        "the storage whose studies to list: a database URL, journal:PATH or grpc://HOST:PORT", required=True
+    )
+
+
+@dataclass
 class ExportArgs(QueryArgs):
     format: str | None = option("study-export: csv or json", "csv", choices=["csv", "json"])
     output: str | None = option("study-export: file to write", shown="standard output")

@@ -16,7 +16,7 @@ from hyperlax.commands.study._best_spec import study_best
 from hyperlax.commands.study._compare import study_compare, study_plots
 from hyperlax.commands.study._ledger import beyond_budget, was_trained
 from hyperlax.commands.study._params import decode_params, suggest_values
-from hyperlax.commands.study._reports import study_export, study_status
+from hyperlax.commands.study._reports import study_export, study_list, study_status
 from hyperlax.commands.study._samplers import SAMPLERS, make_sampler
 from hyperlax.commands.study._storage import connect_url, load_stored_study, mask_url
 from hyperlax.commands.study._validate import validate_best
@@ -41,6 +41,7 @@ __all__ = [
     "study_plots",
     "study_best",
     "study_export",
+    "study_list",
     "study_status",
     "suggest_values",
     "validate_best",

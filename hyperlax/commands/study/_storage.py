@@ -281,3 +281,18 @@ def load_stored_study(study_dir: str, storage: str | None):
         raise InputError(
             f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {first_line_of(exc, url)}{hint}"
         ) from None
+
+
+def open_existing(storage: str, what: str = "--storage"):
+    """A storage that must already exist (nothing is created to read it): a file, or a database or proxy."""
+    check_storage(storage)
+    kind = storage_kind(storage)
+    path = journal_path(storage) if kind == "journal" else None
+    if kind == "rdb" and sqlalchemy.engine.make_url(storage).get_backend_name() == "sqlite":
+        path = Path(sqlalchemy.engine.make_url(storage).database or "")
+    if path is not None and not path.is_file():
+        raise InputError(f"{what} {storage}: {path} does not exist; it holds no study")
+    try:
+        return make_storage(storage, heartbeat_interval=None) if kind != "rdb" else optuna.storages.get_storage(storage)
+    except DB_ERRORS as exc:
+        raise InputError(f"cannot open storage {mask_url(storage)}: {first_line_of(exc, storage)}") from None
