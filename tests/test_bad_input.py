@@ -228,6 +228,11 @@ CASES = [
     ("flag", [*SEARCH, "--objective-directions", "up"], {}, "unknown objective direction 'up'"),
     ("flag", [*SEARCH, "--objective-directions", "maximize", "maximize"], {}, "2 given for 1 objectives"),
     ("flag", [*SEARCH, "--sampler", "nope"], {}, "unknown sampler 'nope'"),
+    ("flag", [*SEARCH, "--sampler", "{tmp}/missing.py:Mine"], {}, "does not exist"),
+    ("flag", [*SEARCH, "--sampler", "no_such_module_here:Mine"], {}, "no module no_such_module_here"),
+    ("flag", [*SEARCH, "--sampler", "os.path:join"], {}, "not a subclass of optuna.samplers.BaseSampler"),
+    ("flag", [*SEARCH, "--sampler", "{tmp}/bad.py:Mine"], {"bad.py": "raise ValueError('no')"}, "raised ValueError"),
+    ("flag", [*SEARCH, "--sampler", "optunahub:samplers/auto_sampler:AutoSampler"], {}, "pip install optunahub"),
     (
         "flag",
         [*SEARCH, "--sampler", "cmaes", "--objective-names", "final_performance", "stability_score"],
@@ -440,6 +445,16 @@ CASES = [
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}/empty.db"], {"empty.db": ""}, "is empty"),
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}/junk.db"], {"junk.db": "not a database"}, "not an SQLite"),
     ("storage", [*SEARCH, "--storage", "sqlite:///{tmp}"], {}, "is a directory"),
+    ("storage", [*SEARCH, "--storage", "journal:"], {}, "names no file"),
+    ("storage", ["study-list", "--storage", "sqlite:///{tmp}/missing.db"], {}, "holds no study"),
+    ("storage", ["study-list", "--storage", "journal:{tmp}/missing.log"], {}, "holds no study"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}/no/such/dir/s.log"], {}, "does not exist"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}"], {}, "is a directory, not a journal"),
+    ("storage", [*SEARCH, "--storage", "journal:{tmp}/junk.log"], {"junk.log": "x"}, "not an Optuna journal"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost:abc"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://:13000"], {}, "expected grpc://HOST:PORT"),
+    ("storage", [*SEARCH, "--storage", "grpc://localhost:13000/db"], {}, "expected grpc://HOST:PORT"),
     # ---- corrupt resume state ----
     (
         "resume",

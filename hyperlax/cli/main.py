@@ -20,6 +20,7 @@ from hyperlax.commands.options import (
     CliArgs,
     CompareArgs,
     ExportArgs,
+    ListArgs,
     PBTArgs,
     PresetArgs,
     PrunerArgs,
@@ -96,6 +97,12 @@ def run_study_status(args, console) -> None:
     study_status(args, console)
 
 
+def run_study_list(args, console) -> None:
+    from hyperlax.commands.study import study_list
+
+    study_list(args, console)
+
+
 def run_study_best(args, console) -> None:
     from hyperlax.commands.study import study_best
 
@@ -170,6 +177,8 @@ def commands() -> list:
         Command("pbt-search", "population-based training: members exploit and explore inside the compiled programs",
                 (PBTArgs, CliArgs, SpecArgs), run_pbt, refused=PBT_REFUSES),
         Command("study-status", "trial counts by state and the best value of a study", (QueryArgs,), run_study_status),
+        Command("study-list", "the studies in a storage: trials by state, best value, directions", (ListArgs,),
+                run_study_list),
         Command("study-best", "the best trial (or Pareto front) of a study as JSON, or with --format yaml the best "
                 "trial's full configuration as a spec that sweep-hp-samples --spec runs again", (BestArgs,),
                 run_study_best),

@@ -11,6 +11,7 @@ from hyperlax.commands.options import (
     CliArgs,
     CompareArgs,
     ExportArgs,
+    ListArgs,
     PBTArgs,
     PresetArgs,
     PrunerArgs,
@@ -45,6 +46,7 @@ def readme_sections() -> dict:
         "validate-best": markdown_table(fields(ValidateArgs)),
         "study-commands": markdown_table([*fields(ExportArgs), *fields(BestArgs)[len(fields(QueryArgs)) :]]),
         "study-compare": markdown_table(fields(CompareArgs)),
+        "study-list": markdown_table(fields(ListArgs)),
     }
 
 

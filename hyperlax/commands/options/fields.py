@@ -147,3 +147,19 @@ def markdown_table(options: list) -> str:
         cell, meaning = (text.replace("|", "\\|").replace("<", "&lt;") for text in (cell, meta["help"]))  # markdown
         lines.append(f"| `{label}` | {meaning} | {cell} |")
     return "\n".join(lines)
+
+
+def as_argv(args) -> list:
+    """The command line that sets exactly the options set in `args` (a command run again, e.g. as a worker)."""
+    argv = []
+    for f in fields(args):
+        value = getattr(args, f.name)
+        if value is None or value is False and f.metadata["argparse"].get("action") == "store_true":
+            continue
+        if f.metadata["argparse"].get("positional"):
+            argv += list(map(str, value)) if isinstance(value, list) else [str(value)]
+        elif f.metadata["argparse"].get("action") == "store_true":
+            argv.append(flag_name(f.name))
+        else:
+            argv += [flag_name(f.name), *(map(str, value) if isinstance(value, list) else [str(value)])]
+    return argv

@@ -31,7 +31,9 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         fixed=True,
     )  # fmt: skip
     sampler: str | None = option(
-        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc",
+        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc, or a user's "
+        "optuna BaseSampler: package.module:Class, path/file.py:Class (built with seed=--seed when it takes one), "
+        "optunahub:PACKAGE:Class (needs optunahub)",
         shown="tpe for one objective, nsgaii for several",
     )
     optuna_study_batch_size: int | None = option(
@@ -41,9 +43,18 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "trials trained at once: the slot pool's capacity", 8, type=int_in(1, 65_536)
     )
     storage: str | None = option(
-        "any Optuna storage URL (postgresql://..., sqlite:///...)",
+        "an Optuna storage: a database URL (postgresql://..., sqlite:///...), journal:PATH (a journal file; for "
+        "shared disks) or grpc://HOST:PORT (an optuna gRPC storage proxy; needs the grpc extra)",
         shown="SQLite optuna_study.db in the study directory",
         fixed=True,
+    )
+    n_jobs: int | None = option(
+        "local worker processes sharing the study (one per GPU when there are several, else the CPU cores split "
+        "between them); without --storage they share a journal file in the study directory; each logs to "
+        "worker_N.log there and one progress bar shows the study",
+        1,
+        type=int_in(1, 1024),
+        metavar="N",
     )
     heartbeat_interval: int | None = option(
         "seconds between heartbeats of trials in training", 10, type=int_in(1, 3600)
@@ -100,6 +111,15 @@ class QueryArgs:
 
     study_dir: str | None = option("the directory optuna-hp-search wrote (holds study.json)", required=True)
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
+
+
+@dataclass
+class ListArgs:
+    """Options of study-list."""
+
+    storage: str | None = option(
+        "the storage whose studies to list: a database URL, journal:PATH or grpc://HOST:PORT", required=True
+    )
 
 
 @dataclass

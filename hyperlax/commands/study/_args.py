@@ -16,7 +16,7 @@ from hyperlax.commands.rundir import (
 )
 from hyperlax.commands.settings import check_width, recipe_evaluations
 from hyperlax.commands.study._reevaluate import Reevaluation
-from hyperlax.commands.study._samplers import SAMPLERS
+from hyperlax.commands.study._samplers import SAMPLERS, is_user_sampler, user_sampler_class
 from hyperlax.commands.study._storage import (
     DB_FILE,
     STUDY_FILE,
@@ -56,8 +56,13 @@ def check_objectives(names: list, directions: list) -> None:
 
 
 def check_sampler(name: str, num_objectives: int) -> None:
+    if is_user_sampler(name):
+        user_sampler_class(name)
+        return
     if name not in SAMPLERS:
-        raise InputError(f"unknown sampler '{name}'; valid: {', '.join(SAMPLERS)}")
+        raise InputError(
+            f"unknown sampler '{name}'; valid: {', '.join(SAMPLERS)}, package.module:Class or file.py:Class"
+        )
     spec = SAMPLERS[name]
     if num_objectives > 1 and not spec.multi_objective:
         valid = ", ".join(n for n, s in SAMPLERS.items() if s.multi_objective)

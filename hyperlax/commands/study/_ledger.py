@@ -7,7 +7,8 @@
   Optuna numbers trials under a lock on the study, so every worker sees the same order.
 - Each worker records a heartbeat for every trial it trains. A RUNNING trial whose heartbeat is older than
   3 heartbeat intervals belongs to a dead worker: `optuna.storages.fail_stale_trials` fails it and the
-  storage's `RetryHeartbeatStaleTrialCallback` enqueues its parameters again.
+  storage's `RetryHeartbeatStaleTrialCallback` enqueues its parameters again. Storages without heartbeats
+  (journal, gRPC proxy) keep no such record.
 """
 
 import bisect
@@ -17,6 +18,7 @@ import warnings
 
 import optuna
 from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.storages._heartbeat import BaseHeartbeat  # not exported; fail_stale_trials checks the same
 from optuna.trial import TrialState
 
 from hyperlax.results.outcomes import Reason, reason_of
@@ -62,6 +64,7 @@ class Heartbeats:
 
     def __init__(self, storage, interval: int):
         self.storage, self.interval = storage, interval
+        self.beats = isinstance(storage, BaseHeartbeat)  # journal and gRPC storages keep none
         self._ids, self._touched = set(), set()
         self._lock, self._stop = threading.Lock(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="hyperlax-heartbeats", daemon=True)
@@ -75,6 +78,8 @@ class Heartbeats:
         self._thread.join()
 
     def add(self, trial_id: int) -> None:
+        if not self.beats:
+            return
         self.storage.record_heartbeat(trial_id)
         with self._lock:
             self._ids.add(trial_id)
@@ -87,7 +92,7 @@ class Heartbeats:
         """One heartbeat for another worker's trial. A worker killed between creating a trial and its first
         heartbeat leaves a trial that no heartbeat can age; one touch lets it turn stale. A live worker's
         trial loses nothing: its own heartbeats continue."""
-        if trial_id not in self._touched:
+        if self.beats and trial_id not in self._touched:
             self._touched.add(trial_id)
             self.storage.record_heartbeat(trial_id)
 

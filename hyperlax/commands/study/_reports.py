@@ -5,11 +5,12 @@ import io
 import json
 from pathlib import Path
 
+import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.options import ExportArgs, QueryArgs
+from hyperlax.commands.options import ExportArgs, ListArgs, QueryArgs
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._plots import write_plots
@@ -21,8 +22,9 @@ from hyperlax.commands.study._selection import (
     reevaluation_of,
     selection,
 )
-from hyperlax.commands.study._storage import load_stored_study
+from hyperlax.commands.study._storage import DB_ERRORS, first_line_of, load_stored_study, mask_url, open_existing
 from hyperlax.commands.study._warm import phases_text
+from hyperlax.errors import InputError
 from hyperlax.results.files import SUMMARY_COLUMNS, write_json_atomic, write_text_atomic
 
 METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
@@ -218,3 +220,23 @@ def study_export(args: ExportArgs) -> str:
     trials = study.get_trials(deepcopy=False)
     records = [trial_record(t, names, json_keys, reevaluated.get(t.number)) for t in trials]
     return json.dumps(records, indent=2, default=str)
+
+
+def study_list(args: ListArgs, console: Console) -> None:
+    """The studies in a storage: name, directions, trials by state, best value (or Pareto front size)."""
+    storage = open_existing(args.storage)
+    try:
+        studies = storage.get_all_studies()
+        table = Table(title=f"studies in {mask_url(args.storage)}")
+        for column in ("study", "directions", "complete", "pruned", "fail", "running", "waiting", "best"):
+            table.add_column(column, justify="left" if column in ("study", "directions", "best") else "right")
+        for frozen in studies:
+            trials = storage.get_all_trials(frozen._study_id, deepcopy=False)
+            counts = {state: sum(t.state == state for t in trials) for state in TrialState}
+            directions = " ".join(d.name.lower() for d in frozen.directions)
+            study = optuna.load_study(study_name=frozen.study_name, storage=storage)
+            states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING)
+            table.add_row(frozen.study_name, directions, *(str(counts[s]) for s in states), best_text(study))
+    except DB_ERRORS as exc:
+        raise InputError(f"cannot read storage {mask_url(args.storage)}: {first_line_of(exc, args.storage)}") from None
+    console.print(table if studies else f"{mask_url(args.storage)} holds no study")

@@ -1,12 +1,18 @@
 """Samplers by name, and the per-trial seeding that makes workers draw different trials (pruners live in
 hyperlax.commands.pruning)."""
 
+import importlib
+import importlib.util
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import optuna
+
+from hyperlax.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ def make_sampler(name: str, seed: int, population_size: int, startup_trials: int
     """The named sampler; genetic ones take `population_size` trials as one generation (a study gives its
     --nsga-population, by default --optuna-study-batch-size); `startup_trials`: TPE's, CMA-ES's and GP's
     n_startup_trials (random trials before the model), their own default when None."""
+    if is_user_sampler(name):
+        return make_user_sampler(name, seed)
     spec = SAMPLERS[name]
 
     def make(sampler_seed: int):
@@ -101,3 +109,62 @@ def make_sampler(name: str, seed: int, population_size: int, startup_trials: int
             return spec.make(sampler_seed, max(2, population_size), startup_trials)
 
     return TrialSeededSampler(make, seed) if spec.seed_per_trial else make(seed)
+
+
+OPTUNAHUB = "optunahub:"
+
+
+def is_user_sampler(name: str) -> bool:
+    """`package.module:Class`, `path/to/file.py:Class` or `optunahub:PACKAGE:Class` (not a built-in name)."""
+    return ":" in name
+
+
+def user_sampler_class(name: str) -> type:
+    """The optuna BaseSampler subclass `name` points to; a one-line error for anything else."""
+    if name.startswith(OPTUNAHUB):
+        package, _, attr = name[len(OPTUNAHUB) :].rpartition(":")
+        if importlib.util.find_spec("optunahub") is None:
+            raise InputError(f"--sampler {name} needs the optunahub package: pip install optunahub")
+        import optunahub
+
+        try:
+            module = optunahub.load_module(package)
+        except Exception as exc:
+            raise InputError(f"--sampler {name}: optunahub cannot load '{package}': {exc}") from None
+    else:
+        source, _, attr = name.rpartition(":")
+        module = user_module(source, name)
+    cls = getattr(module, attr, None)
+    if not (isinstance(cls, type) and issubclass(cls, optuna.samplers.BaseSampler)):
+        raise InputError(f"--sampler {name}: {attr!r} there is not a subclass of optuna.samplers.BaseSampler")
+    return cls
+
+
+def user_module(source: str, name: str):
+    try:
+        if source.endswith(".py"):
+            path = Path(source)
+            if not path.is_file():
+                raise InputError(f"--sampler {name}: file {source} does not exist")
+            spec = importlib.util.spec_from_file_location(f"hyperlax_user_sampler_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+        return importlib.import_module(source)
+    except InputError:
+        raise
+    except ModuleNotFoundError as exc:
+        raise InputError(
+            f"--sampler {name}: no module {exc.name}; give package.module:Class or file.py:Class"
+        ) from None
+    except (Exception, SystemExit) as exc:
+        raise InputError(f"--sampler {name}: importing {source} raised {type(exc).__name__}: {exc}") from None
+
+
+def make_user_sampler(name: str, seed: int):
+    """A user's sampler, built once: with seed=--seed when its constructor takes a seed, else without arguments."""
+    cls = user_sampler_class(name)
+    takes_seed = "seed" in inspect.signature(cls).parameters
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return cls(seed=seed) if takes_seed else cls()

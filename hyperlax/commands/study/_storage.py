@@ -1,6 +1,14 @@
-"""Storage: URLs (checked, masked), opening or loading a study, and one-line database errors."""
+"""Storage: URLs (checked, masked), opening or loading a study, and one-line database errors.
 
+Three kinds of URL: an SQLAlchemy database URL (RDBStorage, with heartbeats), `journal:PATH` (Optuna's
+JournalStorage over a file, locked by opening a lock file, which works on shared disks) and
+`grpc://HOST:PORT` (a client of `optuna.storages.run_grpc_proxy_server`, needs hyperlax[grpc]). Journal and
+gRPC storages keep no heartbeats: a worker killed while training leaves its trials RUNNING until failed by hand.
+"""
+
+import importlib.util
 import time
+import urllib.parse
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,17 +21,37 @@ from hyperlax.results.files import read_json
 
 STUDY_FILE = "study.json"
 DB_FILE = "optuna_study.db"
+JOURNAL_FILE = "optuna_journal.log"  # --n-jobs > 1 without --storage: the workers' shared journal
+JOURNAL, GRPC = "journal:", "grpc://"
 DRIVER_EXTRAS = {"postgresql": "pip install 'hyperlax[postgres]'"}
-DB_ERRORS = (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError)
+GRPC_INSTALL = 'pip install -e ".[grpc]"'
+
+
+def grpc_errors() -> tuple:
+    if importlib.util.find_spec("grpc") is None:
+        return ()
+    import grpc
+
+    return (grpc.RpcError, ConnectionError)
+
+
+DB_ERRORS = (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, *grpc_errors())
+
+
+def storage_kind(url: str) -> str:
+    """journal, grpc or rdb (an SQLAlchemy database URL)."""
+    return "journal" if url.startswith(JOURNAL) else "grpc" if url.startswith(GRPC) else "rdb"
 
 
 def mask_url(url: str) -> str:
     """A storage URL as it may be shown or written: its password replaced by ***."""
+    if storage_kind(url) != "rdb":
+        return url  # a path, or a host and port: no password
     return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
 
 
 def redact(text: str, url: str | None) -> str:
-    password = sqlalchemy.engine.make_url(url).password if url else None
+    password = sqlalchemy.engine.make_url(url).password if url and storage_kind(url) == "rdb" else None
     return text.replace(password, "***") if password else text
 
 
@@ -37,12 +65,24 @@ def connect_url(study_dir: Path, storage: str | None) -> str:
     (as stored in study.json) is dropped, so the driver's own sources (PGPASSWORD, ~/.pgpass) supply it."""
     if storage is None:
         return f"sqlite:///{(study_dir / DB_FILE).resolve()}"
+    if storage_kind(storage) != "rdb":
+        return storage
     url = sqlalchemy.engine.make_url(storage)
     return url._replace(password=None).render_as_string(hide_password=False) if url.password == "***" else storage
 
 
 def check_storage(storage: str) -> None:
-    """An SQLAlchemy database URL whose driver is installed; checked before anything is created."""
+    """A journal file, a gRPC proxy address or an SQLAlchemy database URL whose driver is installed; checked
+    before anything is created."""
+    kind = storage_kind(storage)
+    if kind == "journal":
+        check_journal_file(journal_path(storage), "--storage")
+        return
+    if kind == "grpc":
+        grpc_address(storage)
+        if importlib.util.find_spec("grpc") is None:
+            raise InputError(f"--storage {storage}: a gRPC storage proxy needs the grpcio package: {GRPC_INSTALL}")
+        return
     try:
         url = sqlalchemy.engine.make_url(storage)
     except (sqlalchemy.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
@@ -86,6 +126,57 @@ def check_sqlite_file(path: Path, what: str) -> None:
             )
 
 
+def journal_path(url: str) -> Path:
+    path = url[len(JOURNAL) :]
+    if not path.strip():
+        raise InputError("--storage journal: names no file; give journal:path/to/study.log")
+    return Path(path)
+
+
+def check_journal_file(path: Path, what: str) -> None:
+    """A journal file that is either not there yet (in an existing directory) or one Optuna wrote (JSON lines)."""
+    if not path.parent.is_dir():
+        raise InputError(f"{what}: directory {path.parent} does not exist; create it or give another path")
+    if path.is_dir():
+        raise InputError(f"{what}: {path} is a directory, not a journal file")
+    if path.exists():
+        with path.open("rb") as f:
+            first = f.read(1)
+        if first not in (b"", b"{"):
+            raise InputError(f"{what}: {path} is not an Optuna journal (its lines are JSON objects); give another file")
+
+
+def grpc_address(url: str) -> tuple[str, int]:
+    """grpc://HOST:PORT as (host, port)."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None or parts.path not in ("", "/") or parts.query:
+        raise InputError(f"--storage {url}: expected grpc://HOST:PORT of a running optuna gRPC proxy server")
+    return parts.hostname, port
+
+
+def make_storage(url: str, heartbeat_interval: int | None = None, stale_trial_callback=None):
+    """The storage a URL names; an RDB one with heartbeats when `heartbeat_interval` is given."""
+    kind = storage_kind(url)
+    if kind == "journal":
+        path = str(journal_path(url))
+        backend = optuna.storages.journal.JournalFileBackend(path, optuna.storages.journal.JournalFileOpenLock(path))
+        return optuna.storages.JournalStorage(backend)
+    if kind == "grpc":
+        host, port = grpc_address(url)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = optuna.storages.GrpcStorageProxy(host=host, port=port)
+        storage.wait_server_ready(timeout=10)
+        return storage
+    if heartbeat_interval is None:
+        return url  # optuna.load_study builds it, with its in-process cache
+    return rdb_storage(url, heartbeat_interval, stale_trial_callback)
+
+
 def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, attempts: int = 3):
     """An RDBStorage with heartbeats: a RUNNING trial silent for 3 intervals belongs to a dead worker."""
     for attempt in range(attempts):
@@ -117,7 +208,7 @@ def open_study(url: str, target: StudyTarget, sampler, pruner, study_record: dic
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = rdb_storage(url, target.heartbeat_interval, stale_trial_callback)
+            storage = make_storage(url, target.heartbeat_interval, stale_trial_callback)
             study = optuna.create_study(
                 storage=storage,
                 study_name=target.name,
@@ -180,12 +271,28 @@ def load_stored_study(study_dir: str, storage: str | None):
             raise InputError(f"--study-dir {path}: no {DB_FILE} there; the study's storage is gone")
         check_sqlite_file(path / DB_FILE, f"--study-dir {path}")
     try:
-        return optuna.load_study(study_name=stored["study_name"], storage=url)
+        return optuna.load_study(study_name=stored["study_name"], storage=make_storage(url))
     except KeyError:
         raise InputError(f"{mask_url(url)} holds no study '{stored['study_name']}'") from None
     except DB_ERRORS as exc:
-        dropped = source is not None and sqlalchemy.engine.make_url(source).password == "***"
+        rdb = source is not None and storage_kind(source) == "rdb"
+        dropped = rdb and sqlalchemy.engine.make_url(source).password == "***"
         hint = "; study.json keeps no password: give --storage with it, or set PGPASSWORD" if dropped else ""
         raise InputError(
             f"cannot open study '{stored['study_name']}' in {mask_url(url)}: {first_line_of(exc, url)}{hint}"
         ) from None
+
+
+def open_existing(storage: str, what: str = "--storage"):
+    """A storage that must already exist (nothing is created to read it): a file, or a database or proxy."""
+    check_storage(storage)
+    kind = storage_kind(storage)
+    path = journal_path(storage) if kind == "journal" else None
+    if kind == "rdb" and sqlalchemy.engine.make_url(storage).get_backend_name() == "sqlite":
+        path = Path(sqlalchemy.engine.make_url(storage).database or "")
+    if path is not None and not path.is_file():
+        raise InputError(f"{what} {storage}: {path} does not exist; it holds no study")
+    try:
+        return make_storage(storage, heartbeat_interval=None) if kind != "rdb" else optuna.storages.get_storage(storage)
+    except DB_ERRORS as exc:
+        raise InputError(f"cannot open storage {mask_url(storage)}: {first_line_of(exc, storage)}") from None

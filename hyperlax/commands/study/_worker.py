@@ -265,7 +265,12 @@ def reports_after_interrupt(study, study_dir: Path) -> bool:
 
 
 def search(args: SearchArgs, console: Console) -> Path:
+    given = args
     args, study_dir, recipe, continuing = resolve_args(args)
+    if args.n_jobs > 1:
+        from hyperlax.commands.study._jobs import run_jobs
+
+        return run_jobs(given, args, study_dir, continuing, console)
     recipe, warm_params, phases = warm_start(recipe, warm_start_of(args))
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
