@@ -7,9 +7,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from rich.console import Console
 
+from hyperlax.algos.common import trainable_count
 from hyperlax.commands import signals
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, RunSettings, metrics_row, stopped_row
@@ -25,6 +28,13 @@ log = logging.getLogger(__name__)
 def make_runner(recipe: Recipe, env_config: str, settings: RunSettings) -> tuple[EnvSpec, Runner]:
     spec = make_env(env_config)
     return spec, Runner(recipe.algorithm, spec, settings)
+
+
+def param_count(runner: Runner, sample) -> int:
+    """The trainable parameters of a sample's networks, from the shapes of its initial state (nothing runs)."""
+    config, s = runner.make_config(sample), runner.settings
+    train = runner.algorithm.make_train(config, runner.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
+    return trainable_count(jax.eval_shape(train.init, config, jax.ShapeDtypeStruct((2,), jnp.uint32)))
 
 
 def pending_plans(plans: list, samples_dir: Path) -> list:
@@ -139,7 +149,7 @@ def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
     make_row = stopped_row if stopped else metrics_row
     row = make_row(slot.sample, returns, eval_steps[:k], bool(slot.finite.all()), return_range, settings.seed_aggregate)
     rate = pool.env_steps / pool.train_seconds if pool.train_seconds else 0.0
-    row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds)
+    row.update(env_steps_per_second=rate, compile_seconds=pool.compile_seconds, wall_seconds=slot.train_seconds)
     curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)
     curve[0, :, :k] = returns
     return row, curve, eval_steps

@@ -15,6 +15,7 @@ from hyperlax.commands.rundir import (
     stored_args,
 )
 from hyperlax.commands.settings import check_width, recipe_evaluations
+from hyperlax.commands.study._constraints import check_constraints
 from hyperlax.commands.study._reevaluate import Reevaluation
 from hyperlax.commands.study._samplers import SAMPLERS
 from hyperlax.commands.study._storage import (
@@ -27,7 +28,7 @@ from hyperlax.commands.study._storage import (
 )
 from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
-from hyperlax.results.objectives import OBJECTIVES
+from hyperlax.results.objectives import STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
 
@@ -39,10 +40,10 @@ MAX_DEFAULT_TIMESTEPS = 50_000
 
 def check_objectives(names: list, directions: list) -> None:
     if not names:
-        raise InputError(f"--objective-names gives no objective; name one or more of {', '.join(OBJECTIVES)}")
+        raise InputError(f"--objective-names gives no objective; name one or more of {', '.join(STUDY_OBJECTIVES)}")
     for name in names:
-        if name not in OBJECTIVES:
-            raise InputError(f"unknown objective '{name}'; valid: {', '.join(OBJECTIVES)}")
+        if name not in STUDY_OBJECTIVES:
+            raise InputError(f"unknown objective '{name}'; valid: {', '.join(STUDY_OBJECTIVES)}")
     if len(set(names)) != len(names):
         raise InputError(f"--objective-names lists an objective twice: {' '.join(names)}")
     if len(directions) != len(names):
@@ -158,6 +159,7 @@ def reevaluation_of(args: SearchArgs) -> Reevaluation:
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
+    check_constraints(args.constraint, args.sampler)
     check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
     check_tracking_uri(args.mlflow_tracking_uri)
 

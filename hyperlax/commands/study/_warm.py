@@ -8,10 +8,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from optuna.trial import TrialState
-
 from hyperlax.commands.study._params import decode_params, json_keys_of
-from hyperlax.commands.study._selection import selection, signs_of
+from hyperlax.commands.study._selection import ranked, selection
 from hyperlax.commands.study._storage import load_stored_study
 from hyperlax.errors import InputError
 from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
@@ -22,11 +20,9 @@ PHASES_ATTR = "phases"
 
 def top_trials(study, k: int) -> list:
     """The K best complete trials (several objectives: the Pareto front, first K by trial number)."""
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if len(study.directions) > 1:
         return sorted(study.best_trials, key=lambda t: t.number)[:k]
-    [sign] = signs_of(study)
-    return sorted(complete, key=lambda t: (-sign * t.value, t.number))[:k]
+    return ranked(study)[:k]
 
 
 def window(dist, center: float, fraction: float):

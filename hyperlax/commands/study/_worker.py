@@ -21,13 +21,14 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
-from hyperlax.commands.execute import make_runner, stream
+from hyperlax.commands.execute import make_runner, param_count, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
 from hyperlax.commands.rundir import exclusive, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
+from hyperlax.commands.study._constraints import CONSTRAINT_ATTR, parse_bounds, violations
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
     Heartbeats,
@@ -38,10 +39,12 @@ from hyperlax.commands.study._ledger import (
     retry_stale,
     was_trained,
 )
-from hyperlax.commands.study._params import json_encoded_keys, suggest_values
+from hyperlax.commands.study._lines import boundary_warnings, header_lines, trial_line
+from hyperlax.commands.study._params import decode_params, json_encoded_keys, json_keys_of, suggest_values
 from hyperlax.commands.study._reevaluate import reevaluate
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._samplers import make_sampler
+from hyperlax.commands.study._selection import selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool, pool_width
@@ -54,6 +57,7 @@ from hyperlax.results.files import (
     write_samples,
     write_text_atomic,
 )
+from hyperlax.results.objectives import COST_METRICS as COSTS
 from hyperlax.results.outcomes import Reason, Status
 from hyperlax.results.progress import BatchProgress
 from hyperlax.space.distributions import Categorical
@@ -98,6 +102,8 @@ class Search:
         self.capacity = args.runner_hparam_batch_size
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
         self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.commands.study._tracking's Tracker
+        self.bounds = parse_bounds(args.constraint)
+        self.param_counts = {}  # structure -> trainable parameters: shapes depend on the structure alone
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
@@ -174,20 +180,30 @@ class Search:
     def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps) -> None:
         """Write the trial's directory, then tell it."""
         trial_dir = pool_dir / trial_dir_name(sample.sample_id)
+        structure = self.runner.structure_of(sample)
+        if structure not in self.param_counts:
+            self.param_counts[structure] = param_count(self.runner, sample)
+        row = {**row, "param_count": self.param_counts[structure]}
         write_samples(trial_dir, [sample], [row], returns, eval_steps)
         self.asked.pop(sample.sample_id, None)
-        self.tell_row(sample.sample_id, row, trial_dir, self.runner.structure_of(sample))
+        self.tell_row(sample.sample_id, row, trial_dir, structure, sample.values)
 
-    def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple) -> None:
+    def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple, values_of: dict) -> None:
         values = [row.get(name) for name in self.args.objective_names]
         state, reason_code, reason = trial_outcome(row, values)
-        attrs = {k: row[k] for k in SUMMARY_COLUMNS if row.get(k) not in (None, "")}
+        attrs = {k: row[k] for k in (*SUMMARY_COLUMNS, *COSTS) if row.get(k) not in (None, "")}
         attrs.update(reason=reason, reason_code=str(reason_code), batch_dir=str(trial_dir.relative_to(self.study_dir)))
         attrs.update(structural_key=dict(structure), worker=WORKER)
+        if self.bounds and state != TrialState.FAIL:
+            attrs[CONSTRAINT_ATTR] = violations(self.bounds, row)
         storage, trial_id = self.trial_ids.storage, self.trial_ids(number)
         try:
             for key, value in attrs.items():
                 storage.set_trial_user_attr(trial_id, key, value)
+            if CONSTRAINT_ATTR in attrs:  # what Optuna's samplers, best_trials and plots read
+                trial = optuna.trial.Trial(self.study, trial_id)
+                for bound, value in zip(self.bounds, attrs[CONSTRAINT_ATTR], strict=True):
+                    trial.set_constraint(str(bound), value)
             # A pruned trial's value is its last reported intermediate value (Optuna's rule).
             self.study.tell(number, values if state == TrialState.COMPLETE else None, state=state)
         except FINISHED_ELSEWHERE:
@@ -197,6 +213,10 @@ class Search:
                 from hyperlax.commands.study._tracking import track_trial
 
                 track_trial(self.tracker, number, state.name, row, trial_dir)
+            if not self.args.quiet:
+                bounds = attrs.get(CONSTRAINT_ATTR)
+                line = trial_line(number, state.name, values, reason, values_of, self.defaults, bounds)
+                self.console.print(line, markup=False, highlight=False)
         self.heartbeats.discard(trial_id)
         self.show(self.study.get_trials(deepcopy=False))
 
@@ -210,11 +230,12 @@ class Search:
                     [stored] = json.loads((trial_dir / "hparams.json").read_text())
                     structure = self.runner.structure_of(Sample(trial.number, stored["values"], stored["config"]))
                     log.warning("trial %d: its result was on disk but not told; told now", trial.number)
-                    self.tell_row(trial.number, row, trial_dir, structure)
+                    self.tell_row(trial.number, row, trial_dir, structure, stored["values"])
 
     def show(self, trials: list) -> None:
         finished = sum(map(was_trained, trials))
-        self.progress.set_extra(f"· trials {finished}/{self.args.n_trials} · {best_text(self.study)}")
+        self.progress.set_finished(finished)
+        self.progress.set_extra(best_text(self.study, short=True))
 
 
 def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
@@ -232,6 +253,7 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
     }
 
 
@@ -245,6 +267,14 @@ def open_tracking(args: SearchArgs, record: dict, storage: str):
     settings = {**{k: record[k] for k in keys}, "sampler": args.sampler, "pruner": args.pruner}
     settings.update(objective_names=args.objective_names, objective_directions=args.objective_directions)
     return open_tracker(args.mlflow_tracking_uri, args.study_name, storage, settings)
+
+
+def warn_at_boundaries(study, distributions: dict) -> None:
+    """One warning per parameter of the best trial (one objective) that lies at an edge of its range."""
+    selected, _ = selection(study)
+    if len(study.directions) == 1 and selected:
+        for line in boundary_warnings(decode_params(selected[0].params, json_keys_of(study)), distributions):
+            log.warning("%s", line)
 
 
 def reports_after_interrupt(study, study_dir: Path) -> bool:
@@ -294,15 +324,9 @@ def run_study(
     stored_url = args.storage and mask_url(args.storage)
     stored = run_record(args, settings, recipe, spec, storage=stored_url)
     write_json_atomic(study_dir / STUDY_FILE, {**stored, PHASES_ATTR: study.user_attrs.get(PHASES_ATTR, [])})
-    objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions, strict=True))
-    console.print(
-        f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
-        f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
-        f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
-        f"{pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend, settings.num_seeds)}, "
-        f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
-        f"each -> {mask_url(url)}"
-    )
+    width = pool_width(settings.program_width, args.runner_hparam_batch_size, runner.backend, settings.num_seeds)
+    for line in header_lines(args, recipe, spec, settings, width, mask_url(url), continuing):
+        console.print(line, markup=False, highlight=False)
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
     worker.tracker = open_tracking(args, record, stored_url or str(study_dir / DB_FILE))
@@ -326,6 +350,7 @@ def run_study(
         finish_tracking(worker.tracker)
     reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
+    warn_at_boundaries(study, recipe.distributions)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start
     print_summary(console, study, args.n_trials, wall, rate)
