@@ -30,7 +30,7 @@ from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
 from hyperlax.results.objectives import STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
-from hyperlax.space.spec import apply_space
+from hyperlax.space.spec import apply_space, read_option
 
 DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
@@ -148,7 +148,8 @@ def study_target(args: SearchArgs) -> StudyTarget:
 
 
 def warm_start_of(args: SearchArgs) -> WarmStart:
-    return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow)
+    fixed = tuple(read_option(args.search_space).get("fixed", {})) if args.search_space is not None else ()
+    return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow, args.env_config, fixed)
 
 
 def reevaluation_of(args: SearchArgs) -> Reevaluation:

@@ -27,7 +27,7 @@ from hyperlax.commands.study._storage import load_stored_study
 from hyperlax.commands.study._warm import phases_text
 from hyperlax.results.files import SUMMARY_COLUMNS, write_json_atomic, write_text_atomic
 
-METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
+METRIC_KEYS = (*(k for k in SUMMARY_COLUMNS if k not in ("status", "reason")), "wall_seconds", "param_count")
 
 
 def trial_record(trial, names: list, json_keys, reevaluated: dict | None = None) -> dict:

@@ -238,7 +238,7 @@ class Search:
         self.progress.set_extra(best_text(self.study, short=True))
 
 
-def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
+def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict:
     """What the study itself keeps: workers on other machines check their settings against it."""
     return {
         "recipe": recipe.name,
@@ -254,6 +254,7 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
         **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
+        **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
     }
 
 
@@ -310,7 +311,7 @@ def run_study(
     args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console, warm=([], [])
 ) -> Path:
     settings, spec = runner.settings, runner.spec
-    record = study_record(recipe, spec, settings, args)
+    record = study_record(recipe, spec, settings, args, warm[1])
     population = args.nsga_population or args.optuna_study_batch_size
     sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
