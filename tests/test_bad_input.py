@@ -206,6 +206,13 @@ CASES = [
     ("path", [*SEARCH, "--warm-start-from", "{tmp}/none"], {}, "no study.json there"),
     ("flag", [*SEARCH, "--sampler-startup-trials", "-1"], {}, "must be a non-negative integer, got -1"),
     ("flag", [*SEARCH, "--constraint", "param_count<20000"], {}, "expected METRIC<=VALUE or METRIC>=VALUE"),
+    ("flag", [*SEARCH, "--patience", "0"], {}, "must be a positive integer, got 0"),
+    (
+        "flag",
+        [*SEARCH, "--patience", "3", "--objective-names", "final_performance", "param_count"],
+        {},
+        "--patience stops when one objective's best stops improving; 2 objectives",
+    ),
     ("flag", [*SEARCH, "--constraint", "params<=20000"], {}, "unknown metric 'params'"),
     ("flag", [*SEARCH, "--constraint", "param_count<=lots"], {}, "the bound 'lots' is not a finite number"),
     ("flag", [*SEARCH, "--constraint", "wall_seconds>=nan"], {}, "the bound 'nan' is not a finite number"),

@@ -87,3 +87,13 @@ def test_study_status_counts_feasible_and_infeasible_trials(constrained, capsys)
     code, out, _ = run_cli(["study-status", "--study-dir", str(study_dir)], capsys)
     assert code == 0
     assert "constraints param_count<=100: " in out and " infeasible trials" in out
+
+
+def test_patience_stops_asking_once_k_trials_finished_after_the_best_and_says_why(tmp_path, capsys):
+    argv = [*SEARCH, "--study-name", "patient", "--n-trials", "12", "--output-root", str(tmp_path)]
+    argv += ["--patience", "1", "--optuna-study-batch-size", "1", "--runner-hparam-batch-size", "1"]
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0
+    assert "--patience 1: best " in out.replace("\n", " ")
+    study = json.loads((study_dir_of(tmp_path) / "best_optuna_params.json").read_text())
+    assert study["finished_trials"] < 12

@@ -74,6 +74,13 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         shown="none",
         metavar="SECONDS",
     )
+    patience: int | None = option(
+        "one objective: ask no new trial once K trials have finished after the best one without beating it; "
+        "trials in training finish and are told",
+        type=int_in(1, 1_000_000),
+        shown="none",
+        metavar="K",
+    )
     sampler_startup_trials: int | None = option(
         "tpe, cmaes, gp: trials sampled at random before the model suggests (Optuna's n_startup_trials)",
         type=int_in(0, 1_000_000),
@@ -101,7 +108,9 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "no line per told trial (number, state, value, the parameters that differ from the recipe's defaults); "
         "the progress bar, warnings and the summary stay",
         False,
-        action="store_true",
+        action="store_const",
+        const=True,
+        shown="off",
     )
     mlflow_tracking_uri: str | None = option(
         "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "

@@ -161,6 +161,11 @@ def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
     check_constraints(args.constraint, args.sampler)
+    if args.patience is not None and len(args.objective_names) > 1:
+        raise InputError(
+            f"--patience stops when one objective's best stops improving; {len(args.objective_names)} objectives "
+            "given: drop --patience, or give one objective"
+        )
     check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
     check_tracking_uri(args.mlflow_tracking_uri)
 

@@ -44,7 +44,7 @@ from hyperlax.commands.study._params import decode_params, json_encoded_keys, js
 from hyperlax.commands.study._reevaluate import reevaluate
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._samplers import make_sampler
-from hyperlax.commands.study._selection import selection
+from hyperlax.commands.study._selection import best_trial, selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool, pool_width
@@ -109,6 +109,18 @@ class Search:
         """--timeout has passed: no new trial is asked; those in training finish."""
         return self.deadline is not None and time.monotonic() >= self.deadline
 
+    def out_of_patience(self) -> bool:
+        """--patience K: K trials finished after the best one (by completion) without beating it."""
+        best = None if self.args.patience is None else best_trial(self.study)
+        if best is None:
+            return False
+        later = [t for t in self.study.get_trials(deepcopy=False) if was_trained(t) and t.datetime_complete]
+        return sum(t.datetime_complete > best.datetime_complete for t in later) >= self.args.patience
+
+    def stopped(self) -> bool:
+        """No new trial is asked: --timeout passed, or --patience ran out; those in training finish."""
+        return self.timed_out() or self.out_of_patience()
+
     def run(self) -> None:
         with self.heartbeats, self.progress:
             self.tell_finished_on_disk()
@@ -120,7 +132,7 @@ class Search:
         fail_stale_trials(self.study, self.heartbeats, self.trial_ids)
         trials = self.study.get_trials(deepcopy=False)
         self.show(trials)
-        return sum(map(was_trained, trials)) < self.args.n_trials and not self.timed_out()
+        return sum(map(was_trained, trials)) < self.args.n_trials and not self.stopped()
 
     def stream(self) -> int:
         """Train trials through one pool until nothing more can be asked; how many ended."""
@@ -142,7 +154,7 @@ class Search:
         finished = sum(map(was_trained, trials))
         running = sum(t.state == TrialState.RUNNING for t in trials)
         count = min(room, self.args.optuna_study_batch_size, self.args.n_trials - finished - running)
-        if self.timed_out():
+        if self.stopped():
             return []
         samples = []
         for _ in range(max(0, count)):
@@ -341,7 +353,12 @@ def run_study(
             f"interrupted and enqueued again"
         )
         raise interrupted(exc, kept, study_dir) from None
-    if worker.timed_out():
+    if worker.out_of_patience():
+        console.print(
+            f"--patience {args.patience}: {best_text(study)} was not beaten by the {args.patience} trials that "
+            f"finished after it; no new trial was asked"
+        )
+    elif worker.timed_out():
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
         )
