@@ -97,3 +97,20 @@ def test_patience_stops_asking_once_k_trials_finished_after_the_best_and_says_wh
     assert "--patience 1: best " in out.replace("\n", " ")
     study = json.loads((study_dir_of(tmp_path) / "best_optuna_params.json").read_text())
     assert study["finished_trials"] < 12
+
+
+def test_the_header_says_trials_at_once_and_programs_in_lines_of_80_columns():
+    from types import SimpleNamespace
+
+    from hyperlax.commands.study._lines import header_lines
+
+    args = SimpleNamespace(study_name="ppo_mlp_gymnax_pendulum", n_trials=16, objective_names=["final_performance"],
+                           objective_directions=["maximize"], constraint=None, sampler="tpe", pruner="none",
+                           runner_hparam_batch_size=8)  # fmt: skip
+    spec = SimpleNamespace(name="gymnax.pendulum", gymnax_id="Pendulum-v1")
+    settings = SimpleNamespace(num_seeds=2, total_timesteps=50_000)
+    lines = header_lines(
+        args, SimpleNamespace(name="ppo_mlp"), spec, settings, 1, "sqlite:///runs/x/optuna_study.db", False
+    )
+    assert all(len(line) <= 80 for line in lines)
+    assert "  up to 8 trials at once, in programs of 1 trial × 2 seeds" in lines
