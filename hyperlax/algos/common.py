@@ -135,6 +135,17 @@ def clipped_adam(lr, max_grad_norm, num_updates: int | None = None, eps: float =
     return optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr, eps=eps))
 
 
+def trainable_count(state) -> int:
+    """Parameters a gradient step trains: the leaves under a state field named `*params` (PPO's actor_params
+    and critic_params, SAC's, DQN's params), not target networks (`target_params`: copies that follow)."""
+    total = 0
+    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
+        names = [k.name for k in path if isinstance(k, jax.tree_util.GetAttrKey)]
+        if any(n.endswith("params") and not n.startswith("target") for n in names):
+            total += int(np.prod(leaf.shape))
+    return total
+
+
 def tree_is_finite(tree) -> jax.Array:
     """True when every leaf is finite: how an algorithm notices that a configuration diverged."""
     return jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))

@@ -6,9 +6,12 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from rich.console import Console
 
+from hyperlax.algos.common import trainable_count
 from hyperlax.commands import signals
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, RunSettings, metrics_row, stopped_row
@@ -24,6 +27,13 @@ log = logging.getLogger(__name__)
 def make_runner(recipe: Recipe, env_config: str, settings: RunSettings) -> tuple[EnvSpec, Runner]:
     spec = make_env(env_config)
     return spec, Runner(recipe.algorithm, spec, settings)
+
+
+def param_count(runner: Runner, sample) -> int:
+    """The trainable parameters of a sample's networks, from the shapes of its initial state (nothing runs)."""
+    hp, s = runner.make_hp(sample), runner.settings
+    train = runner.algorithm.make_train(hp, runner.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
+    return trainable_count(jax.eval_shape(train.init, hp, jax.ShapeDtypeStruct((2,), jnp.uint32)))
 
 
 def pending_plans(plans: list, samples_dir: Path) -> list:
@@ -120,7 +130,9 @@ def slot_result(slot, pool: SlotPool, stopped: bool) -> tuple:
     make_row = stopped_row if stopped else metrics_row
     finite = bool(slot.finite.all())
     row = make_row(slot.sample.sample_id, returns, eval_steps[:k], finite, return_range, settings.seed_aggregate)
-    row.update(env_steps_per_second=pool.meter.rate, compile_seconds=pool.compile_seconds)
+    row.update(
+        env_steps_per_second=pool.meter.rate, compile_seconds=pool.compile_seconds, wall_seconds=slot.train_seconds
+    )
     curve = np.full((1, returns.shape[0], evaluations, returns.shape[2]), np.nan, returns.dtype)
     curve[0, :, :k] = returns
     return row, curve, eval_steps

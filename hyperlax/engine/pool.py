@@ -45,6 +45,7 @@ class Slot:
     returns: list = field(default_factory=list)  # per evaluation: eval returns [seeds, episodes]
     finite: np.ndarray | None = None  # [seeds]: False once that seed's parameters, losses or returns diverged
     steps_per_segment: int = 0  # env steps between two evaluations (its program's)
+    train_seconds: float = 0.0  # the pool steps it trained in, compiles excluded: what the sample cost
 
     @property
     def evaluations(self) -> int:
@@ -231,6 +232,8 @@ class SlotPool:
             env_steps += len(slots) * program.steps_per_segment * self.runner.settings.num_seeds
             live += slots
         seconds = time.perf_counter() - start - (self.compile_seconds - compiled_before)
+        for slot in live:
+            slot.train_seconds += seconds
         self.meter.add_training(env_steps, seconds)
         self.runner.meter.add_training(env_steps, seconds)
         return live

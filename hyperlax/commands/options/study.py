@@ -20,7 +20,8 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "trials trained in total, over all workers and resumes", 16, type=int_in(1, 1_000_000)
     )
     objective_names: list | None = option(
-        "one or more of peak_performance, final_performance, stability_score, normalized_auc",
+        "one or more of peak_performance, final_performance, stability_score, normalized_auc, and the costs "
+        "wall_seconds, env_steps_per_second, param_count",
         ["final_performance"],
         nargs="+",
         metavar="NAME",
@@ -30,6 +31,15 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "maximize or minimize, one per objective", shown="maximize for each", nargs="+", metavar="DIRECTION",
         fixed=True,
     )  # fmt: skip
+    constraint: list | None = option(
+        "METRIC<=VALUE or METRIC>=VALUE on any recorded metric (an objective, a cost, final_*_across_seeds, "
+        "compile_seconds), repeatable: the sampler avoids infeasible trials and the best trial is a feasible one; "
+        "samplers tpe, nsgaii, nsgaiii, gp",
+        action="append",
+        metavar="BOUND",
+        shown="none",
+        fixed=True,
+    )
     sampler: str | None = option(
         "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc, or a user's "
         "optuna BaseSampler: package.module:Class, path/file.py:Class (built with seed=--seed when it takes one), "
@@ -75,6 +85,13 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         shown="none",
         metavar="SECONDS",
     )
+    patience: int | None = option(
+        "one objective: ask no new trial once K trials have finished after the best one without beating it; "
+        "trials in training finish and are told",
+        type=int_in(1, 1_000_000),
+        shown="none",
+        metavar="K",
+    )
     sampler_startup_trials: int | None = option(
         "tpe, cmaes, gp: trials sampled at random before the model suggests (Optuna's n_startup_trials)",
         type=int_in(0, 1_000_000),
@@ -97,6 +114,14 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "best (log space for log ranges), inside the original range",
         type=float_in(0.001, 1.0),
         metavar="F",
+    )
+    quiet: bool | None = option(
+        "no line per told trial (number, state, value, the parameters that differ from the recipe's defaults); "
+        "the progress bar, warnings and the summary stay",
+        False,
+        action="store_const",
+        const=True,
+        shown="off",
     )
     mlflow_tracking_uri: str | None = option(
         "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "

@@ -15,6 +15,7 @@ from hyperlax.commands.rundir import (
     stored_args,
 )
 from hyperlax.commands.settings import check_width, recipe_evaluations
+from hyperlax.commands.study._constraints import check_constraints
 from hyperlax.commands.study._reevaluate import Reevaluation
 from hyperlax.commands.study._samplers import SAMPLERS, is_user_sampler, user_sampler_class
 from hyperlax.commands.study._storage import (
@@ -27,9 +28,9 @@ from hyperlax.commands.study._storage import (
 )
 from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
-from hyperlax.results.objectives import OBJECTIVES
+from hyperlax.results.objectives import STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
-from hyperlax.space.spec import apply_space
+from hyperlax.space.spec import apply_space, read_option
 
 DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
@@ -39,10 +40,10 @@ MAX_DEFAULT_TIMESTEPS = 50_000
 
 def check_objectives(names: list, directions: list) -> None:
     if not names:
-        raise InputError(f"--objective-names gives no objective; name one or more of {', '.join(OBJECTIVES)}")
+        raise InputError(f"--objective-names gives no objective; name one or more of {', '.join(STUDY_OBJECTIVES)}")
     for name in names:
-        if name not in OBJECTIVES:
-            raise InputError(f"unknown objective '{name}'; valid: {', '.join(OBJECTIVES)}")
+        if name not in STUDY_OBJECTIVES:
+            raise InputError(f"unknown objective '{name}'; valid: {', '.join(STUDY_OBJECTIVES)}")
     if len(set(names)) != len(names):
         raise InputError(f"--objective-names lists an objective twice: {' '.join(names)}")
     if len(directions) != len(names):
@@ -152,7 +153,8 @@ def study_target(args: SearchArgs) -> StudyTarget:
 
 
 def warm_start_of(args: SearchArgs) -> WarmStart:
-    return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow)
+    fixed = tuple(read_option(args.search_space).get("fixed", {})) if args.search_space is not None else ()
+    return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow, args.env_config, fixed)
 
 
 def reevaluation_of(args: SearchArgs) -> Reevaluation:
@@ -163,6 +165,12 @@ def reevaluation_of(args: SearchArgs) -> Reevaluation:
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
     check_width(args.program_width, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     check_sampler(args.sampler, len(args.objective_names))
+    check_constraints(args.constraint, args.sampler)
+    if args.patience is not None and len(args.objective_names) > 1:
+        raise InputError(
+            f"--patience stops when one objective's best stops improving; {len(args.objective_names)} objectives "
+            "given: drop --patience, or give one objective"
+        )
     check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
     check_tracking_uri(args.mlflow_tracking_uri)
 

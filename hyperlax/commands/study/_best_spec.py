@@ -16,6 +16,7 @@ from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._reports import best_summary
 from hyperlax.commands.study._selection import selection
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
+from hyperlax.commands.study._warm import with_inherited
 from hyperlax.errors import InputError
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
@@ -48,7 +49,7 @@ def best_spec(study_dir: str, storage: str | None) -> str:
         raise InputError(f"study '{study.study_name}' has no complete trial yet; nothing to write")
     [best] = trials
     args = stored_args(Path(study_dir) / STUDY_FILE)
-    recipe = apply_space(load_recipe(args["algo_and_network_config"]), args.get("search_space"))
+    recipe = with_inherited(apply_space(load_recipe(args["algo_and_network_config"]), args.get("search_space")), study)
     fixed = {**recipe.defaults(), **decode_params(best.params, json_keys_of(study))}
     spec = {k: args[k] for k in RUN_KEYS if args.get(k) is not None}
     spec.update(num_samples=1, search_space_mode="replace", search_space={}, fixed=plain(fixed))

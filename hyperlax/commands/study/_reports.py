@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from hyperlax.commands.options import ExportArgs, ListArgs, QueryArgs
+from hyperlax.commands.study._constraints import CONSTRAINT_ATTR, is_constrained, is_feasible
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._plots import write_plots
 from hyperlax.commands.study._selection import (
     BY_REEVALUATION,
+    best_trial,
     objective_names_of,
     reevaluated_records,
     reevaluated_values,
@@ -27,7 +29,7 @@ from hyperlax.commands.study._warm import phases_text
 from hyperlax.errors import InputError
 from hyperlax.results.files import SUMMARY_COLUMNS, write_json_atomic, write_text_atomic
 
-METRIC_KEYS = tuple(k for k in SUMMARY_COLUMNS if k not in ("status", "reason"))
+METRIC_KEYS = (*(k for k in SUMMARY_COLUMNS if k not in ("status", "reason")), "wall_seconds", "param_count")
 
 
 def trial_record(trial, names: list, json_keys, reevaluated: dict | None = None) -> dict:
@@ -54,14 +56,22 @@ def trial_record(trial, names: list, json_keys, reevaluated: dict | None = None)
     return record
 
 
-def best_text(study) -> str:
-    try:
-        if len(study.directions) == 1:
-            best = study.best_trial
-            return f"best {best.value:.5g} (trial {best.number})"
-        return f"pareto front {len(study.best_trials)} trials"
-    except ValueError:  # no complete trial yet
-        return "no complete trial yet"
+def best_text(study, short: bool = False) -> str:
+    """The best value and its trial (`short`: the value alone, for the progress line)."""
+    if len(study.directions) > 1:
+        front = study.best_trials
+        if not front:
+            return (
+                "no feasible trial yet"
+                if study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                else ("no complete trial yet")
+            )
+        return f"pareto front {len(front)}" + ("" if short else " trials")
+    best = best_trial(study)
+    if best is None:
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        return "no feasible trial yet" if complete else "no complete trial yet"
+    return f"best {best.value:.5g}" + ("" if short else f" (trial {best.number})")
 
 
 def selection_text(study) -> str | None:
@@ -102,7 +112,7 @@ def best_summary(study) -> dict:
             summary["study_pareto_front"] = sorted(t.number for t in study.best_trials)
         return {**summary, "pareto_front": records_of}
     if selected_by == BY_REEVALUATION:
-        summary["study_best_trial"] = study.best_trial.number
+        summary["study_best_trial"] = best_trial(study).number
     return {**summary, "best_trial": records_of[0] if records_of else None}
 
 
@@ -117,6 +127,7 @@ def trials_csv(study) -> str:
     params = sorted({k for t in trials for k in t.params})
     attrs = sorted({k for t in trials for k in t.user_attrs})
     records = reevaluated_records(study)
+    constrained = is_constrained(study)  # then a `feasible` column: True, False, or empty (failed, no record)
     # After a re-evaluation: reevaluated_status, reevaluated_num_seeds and reevaluated_<metric> columns.
     reevaluated = ["status", "num_seeds", *METRIC_KEYS] if records else []
     out = io.StringIO()
@@ -125,6 +136,7 @@ def trials_csv(study) -> str:
         ["number", *(f"values_{n}" for n in names), "datetime_start", "datetime_complete", "duration_seconds"]
         + [*(f"params_{k}" for k in params), *(f"user_attrs_{k}" for k in attrs)]
         + [*(f"reevaluated_{k}" for k in reevaluated), "state"]
+        + (["feasible"] if constrained else [])
     )
     for t in trials:
         start, end = t.datetime_start, t.datetime_complete
@@ -135,6 +147,7 @@ def trials_csv(study) -> str:
         cells = [t.number, *(t.values or [None] * len(names)), start, end, duration]
         cells += [*(decoded.get(k) for k in params), *(t.user_attrs.get(k) for k in attrs)]
         cells += [*(flat.get(k) for k in reevaluated), t.state.name]
+        cells += [is_feasible(t) if CONSTRAINT_ATTR in t.user_attrs else None] if constrained else []
         writer.writerow([csv_cell(v) for v in cells])
     return out.getvalue()
 
@@ -195,6 +208,13 @@ def best_params_table(study) -> Table | None:
     return table
 
 
+def feasibility_text(study) -> str:
+    bounds = study.user_attrs["hyperlax"]["constraints"]
+    recorded = [t for t in study.get_trials(deepcopy=False) if CONSTRAINT_ATTR in t.user_attrs]
+    feasible = sum(map(is_feasible, recorded))
+    return f"constraints {', '.join(bounds)}: {feasible} feasible, {len(recorded) - feasible} infeasible trials"
+
+
 def study_status(args: QueryArgs, console: Console) -> None:
     study = load_stored_study(args.study_dir, args.storage)
     counts = state_counts(study)
@@ -205,6 +225,8 @@ def study_status(args: QueryArgs, console: Console) -> None:
         table.add_row(key.replace("_", " "), str(counts[key]))
     console.print(table)
     console.print(best_text(study))
+    if is_constrained(study):
+        console.print(feasibility_text(study))
     for line in phases_text(study):
         console.print(line)
     selected = selection_text(study)

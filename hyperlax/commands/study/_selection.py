@@ -14,6 +14,8 @@ import numpy as np
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
+from hyperlax.commands.study._constraints import is_constrained, is_feasible
+
 REEVALUATION_ATTR = "reevaluation"
 BY_STUDY, BY_REEVALUATION = "study_value", "reevaluated_value"
 
@@ -50,13 +52,26 @@ def reevaluated_values(record: dict, names: list) -> list | None:
     return values if all(v is not None and math.isfinite(v) for v in values) else None
 
 
+def ranked(study) -> list:
+    """One objective: the complete feasible trials (every one without --constraint), best first."""
+    [sign] = signs_of(study)
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return sorted(filter(is_feasible, complete), key=lambda t: (-sign * t.value, t.number))
+
+
+def best_trial(study):
+    """One objective: the best feasible complete trial (Optuna's best_trial without --constraint), or None."""
+    if not is_constrained(study):
+        return study.best_trial if study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) else None
+    best = ranked(study)
+    return best[0] if best else None
+
+
 def candidates(study, top: int) -> list:
-    """The trials to re-evaluate. One objective: the `top` best complete trials. Several: the Pareto front,
-    or `top` of its trials spread evenly along the first objective when it has more."""
+    """The trials to re-evaluate. One objective: the `top` best complete (feasible) trials. Several: the Pareto
+    front, or `top` of its trials spread evenly along the first objective when it has more."""
     if len(study.directions) == 1:
-        [sign] = signs_of(study)
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        return sorted(complete, key=lambda t: (-sign * t.value, t.number))[:top]
+        return ranked(study)[:top]
     front = sorted(study.best_trials, key=lambda t: (t.values[0], t.number))
     if len(front) <= top:
         return front
@@ -83,12 +98,13 @@ def selection(study) -> tuple[list, str]:
     records = reevaluated_records(study)
     trials = {t.number: t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
     scored = [(trials[n], reevaluated_values(r, names)) for n, r in records.items() if n in trials]
-    scored = [(t, v) for t, v in scored if v is not None]
+    scored = [(t, v) for t, v in scored if v is not None and is_feasible(t)]
     if scored and len(signs) == 1:
         best = max(scored, key=lambda pair: (signs[0] * pair[1][0], -pair[0].number))
         return [best[0]], BY_REEVALUATION
     if scored:
         return [t for t, _ in pareto_front(scored, signs)], BY_REEVALUATION
     if len(signs) == 1:
-        return ([study.best_trial] if trials else []), BY_STUDY
+        best = best_trial(study)
+        return ([] if best is None else [best]), BY_STUDY
     return list(study.best_trials), BY_STUDY

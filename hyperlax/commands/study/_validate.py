@@ -24,6 +24,7 @@ from hyperlax.commands.study._plots import curves_figure, write_page
 from hyperlax.commands.study._reevaluate import SHARED_KEYS, samples_of
 from hyperlax.commands.study._selection import objective_names_of, reevaluated_records, reevaluated_values, selection
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
+from hyperlax.commands.study._warm import with_inherited
 from hyperlax.engine.runner import RunSettings, Sample
 from hyperlax.errors import InputError
 from hyperlax.results.files import collect_rows, write_json_atomic
@@ -60,7 +61,7 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
     # The study's space and fixed values (--search-space) applied as the study applied them.
     recipe = apply_space(load_recipe(stored["algo_and_network_config"]), stored.get("search_space"))
-    defaults, samples = recipe.defaults(), samples_of(study, chosen, recipe)
+    defaults, samples = recipe.defaults(), samples_of(study, chosen, with_inherited(recipe, study))
     baseline = Sample.from_values(
         DEFAULT_ID, {k: defaults[k] for k in sorted(recipe.distributions)}, defaults, SHARED_KEYS
     )

@@ -1,32 +1,32 @@
 """Phases: a study warm-started from a previous one. Its top-K trials are enqueued first (`enqueue_trial`),
 and with --narrow each float/int range shrinks to a window of relative width F around the previous best
-(in log space for log distributions), clipped to the original domain. The chain of phases is kept in the
-study's user attr `phases` and in study.json."""
+(in log space for log distributions), clipped to the original domain. A key the previous phase searched (or
+inherited) that this one no longer searches takes the previous best's value, not the recipe's default,
+unless the spec's `fixed:` sets it. The chain of phases, with what each inherited, is kept in the study's
+user attr `phases` and in study.json."""
 
 import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from optuna.trial import TrialState
-
+from hyperlax.commands.rundir import stored_args
 from hyperlax.commands.study._params import decode_params, json_keys_of
-from hyperlax.commands.study._selection import selection, signs_of
-from hyperlax.commands.study._storage import load_stored_study
+from hyperlax.commands.study._selection import ranked, selection
+from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
 from hyperlax.errors import InputError
 from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
-from hyperlax.space.recipes import Recipe
+from hyperlax.space.recipes import Recipe, load_recipe
+from hyperlax.space.spec import with_fixed
 
 PHASES_ATTR = "phases"
 
 
 def top_trials(study, k: int) -> list:
     """The K best complete trials (several objectives: the Pareto front, first K by trial number)."""
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if len(study.directions) > 1:
         return sorted(study.best_trials, key=lambda t: t.number)[:k]
-    [sign] = signs_of(study)
-    return sorted(complete, key=lambda t: (-sign * t.value, t.number))[:k]
+    return ranked(study)[:k]
 
 
 def window(dist, center: float, fraction: float):
@@ -56,6 +56,34 @@ class WarmStart:
     study_dir: str | None
     top_k: int
     narrow: float | None
+    env_config: str = ""  # this study's: the previous one must have trained the same env and algorithm
+    fixed: tuple = ()  # keys the spec fixes: they keep the spec's value, not the previous best's
+
+
+def check_same_problem(previous, recipe: Recipe, warm: WarmStart) -> None:
+    """--warm-start-from a study of another env or algorithm: its best values do not transfer."""
+    stored = stored_args(Path(warm.study_dir) / STUDY_FILE)
+    env = stored.get("env_config")
+    try:
+        algo = load_recipe(stored["algo_and_network_config"]).algo_name
+    except (InputError, KeyError):
+        algo = previous.user_attrs.get("hyperlax", {}).get("recipe")
+    if env != warm.env_config or algo != recipe.algo_name:
+        raise InputError(
+            f"--warm-start-from {warm.study_dir}: that study trained {algo} on {env}, this one {recipe.algo_name} "
+            f"on {warm.env_config}; warm-start from a study of the same algorithm and env"
+        )
+
+
+def inherited_values(previous, best: dict, recipe: Recipe, fixed: tuple) -> dict:
+    """The previous phase's best values (its params and what it inherited itself) of the keys this phase
+    neither searches nor fixes."""
+    earlier = previous.user_attrs.get(PHASES_ATTR, [])
+    values = {**(earlier[-1].get("inherited", {}) if earlier else {}), **best}
+    defaults = recipe.defaults()
+    return {
+        k: v for k, v in sorted(values.items()) if k in defaults and k not in recipe.distributions and k not in fixed
+    }
 
 
 def warm_start(recipe: Recipe, warm: WarmStart) -> tuple[Recipe, list, list]:
@@ -63,13 +91,18 @@ def warm_start(recipe: Recipe, warm: WarmStart) -> tuple[Recipe, list, list]:
     if warm.study_dir is None:
         return recipe, [], []
     previous = load_stored_study(warm.study_dir, None)
+    check_same_problem(previous, recipe, warm)
     top = top_trials(previous, warm.top_k)
     if not top:
         raise InputError(f"--warm-start-from {warm.study_dir}: the study has no complete trial to start from")
     selected, _ = selection(previous)
     best = decode_params((selected or top)[0].params, json_keys_of(previous))
+    inherited = inherited_values(previous, best, recipe, warm.fixed)
+    base = with_fixed(recipe.base_config, inherited, recipe.defaults())
+    distributions = recipe.distributions
     if warm.narrow is not None:
-        recipe = Recipe(recipe.name, recipe.base_config, narrowed(recipe.distributions, best, warm.narrow))
+        distributions = narrowed(distributions, best, warm.narrow)
+    recipe = Recipe(recipe.name, base, distributions)
     phase = {
         "study_dir": str(Path(warm.study_dir).resolve()),
         "study_name": previous.study_name,
@@ -77,9 +110,18 @@ def warm_start(recipe: Recipe, warm: WarmStart) -> tuple[Recipe, list, list]:
         "enqueued_trials": [t.number for t in top],
         "narrow": warm.narrow,
         "best_values": (selected or top)[0].values,
+        "inherited": inherited,
     }
     chain = [*previous.user_attrs.get(PHASES_ATTR, []), phase]
-    return recipe, [dict(t.params) for t in top], chain
+    searched = recipe.distributions  # an enqueued trial sets only the keys this phase searches
+    return recipe, [{k: v for k, v in t.params.items() if k in searched} for t in top], chain
+
+
+def with_inherited(recipe: Recipe, study) -> Recipe:
+    """The recipe as a warm-started study trained it: the values its phase inherited in the base config."""
+    inherited = study.user_attrs.get("hyperlax", {}).get("inherited", {})
+    base = with_fixed(recipe.base_config, inherited, recipe.defaults())
+    return Recipe(recipe.name, base, recipe.distributions)
 
 
 def enqueue_top(study, params: list, chain: list) -> None:
@@ -92,9 +134,10 @@ def enqueue_top(study, params: list, chain: list) -> None:
 
 
 def phases_text(study) -> list:
-    """One line per earlier phase of this study, oldest first."""
-    return [
-        f"phase {i + 1}: '{p['study_name']}' ({p['study_dir']}), top {p['top_k']} trials enqueued"
-        + (f", ranges narrowed to {p['narrow']:g}" if p.get("narrow") is not None else "")
-        for i, p in enumerate(study.user_attrs.get(PHASES_ATTR, []))
-    ]
+    """Per earlier phase of this study, oldest first: a line, then one per value the next phase inherited."""
+    lines = []
+    for i, p in enumerate(study.user_attrs.get(PHASES_ATTR, [])):
+        narrow = f", ranges narrowed to {p['narrow']:g}" if p.get("narrow") is not None else ""
+        lines.append(f"phase {i + 1}: '{p['study_name']}' ({p['study_dir']}), top {p['top_k']} trials enqueued{narrow}")
+        lines += [f"  phase {i + 2} inherited {k} = {v}" for k, v in p.get("inherited", {}).items()]
+    return lines

@@ -21,13 +21,14 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
-from hyperlax.commands.execute import make_runner, stream
+from hyperlax.commands.execute import make_runner, param_count, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
 from hyperlax.commands.rundir import exclusive, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
+from hyperlax.commands.study._constraints import CONSTRAINT_ATTR, parse_bounds, violations
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
     Heartbeats,
@@ -38,10 +39,12 @@ from hyperlax.commands.study._ledger import (
     retry_stale,
     was_trained,
 )
-from hyperlax.commands.study._params import json_encoded_keys, suggest_values
+from hyperlax.commands.study._lines import boundary_warnings, header_lines, trial_line
+from hyperlax.commands.study._params import decode_params, json_encoded_keys, json_keys_of, suggest_values
 from hyperlax.commands.study._reevaluate import reevaluate
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._samplers import make_sampler
+from hyperlax.commands.study._selection import best_trial, selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool
@@ -54,6 +57,7 @@ from hyperlax.results.files import (
     write_samples,
     write_text_atomic,
 )
+from hyperlax.results.objectives import COST_METRICS as COSTS
 from hyperlax.results.outcomes import Reason, Status
 from hyperlax.results.progress import BatchProgress
 from hyperlax.space.distributions import Categorical
@@ -98,10 +102,24 @@ class Search:
         self.capacity = args.runner_hparam_batch_size
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
         self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.commands.study._tracking's Tracker
+        self.bounds = parse_bounds(args.constraint)
+        self.param_counts = {}  # structure -> trainable parameters: shapes depend on the structure alone
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
         return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def out_of_patience(self) -> bool:
+        """--patience K: K trials finished after the best one (by completion) without beating it."""
+        best = None if self.args.patience is None else best_trial(self.study)
+        if best is None:
+            return False
+        later = [t for t in self.study.get_trials(deepcopy=False) if was_trained(t) and t.datetime_complete]
+        return sum(t.datetime_complete > best.datetime_complete for t in later) >= self.args.patience
+
+    def stopped(self) -> bool:
+        """No new trial is asked: --timeout passed, or --patience ran out; those in training finish."""
+        return self.timed_out() or self.out_of_patience()
 
     def run(self) -> None:
         with self.heartbeats, self.progress:
@@ -114,7 +132,7 @@ class Search:
         fail_stale_trials(self.study, self.heartbeats, self.trial_ids)
         trials = self.study.get_trials(deepcopy=False)
         self.show(trials)
-        return sum(map(was_trained, trials)) < self.args.n_trials and not self.timed_out()
+        return sum(map(was_trained, trials)) < self.args.n_trials and not self.stopped()
 
     def stream(self) -> int:
         """Train trials through one pool until nothing more can be asked; how many ended."""
@@ -136,7 +154,7 @@ class Search:
         finished = sum(map(was_trained, trials))
         running = sum(t.state == TrialState.RUNNING for t in trials)
         count = min(room, self.args.optuna_study_batch_size, self.args.n_trials - finished - running)
-        if self.timed_out():
+        if self.stopped():
             return []
         samples = []
         for _ in range(max(0, count)):
@@ -174,20 +192,30 @@ class Search:
     def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps) -> None:
         """Write the trial's directory, then tell it."""
         trial_dir = pool_dir / trial_dir_name(sample.sample_id)
+        structure = self.runner.structure_of(sample)
+        if structure not in self.param_counts:
+            self.param_counts[structure] = param_count(self.runner, sample)
+        row = {**row, "param_count": self.param_counts[structure]}
         write_samples(trial_dir, [sample], [row], returns, eval_steps)
         self.asked.pop(sample.sample_id, None)
-        self.tell_row(sample.sample_id, row, trial_dir, self.runner.structure_of(sample))
+        self.tell_row(sample.sample_id, row, trial_dir, structure, sample.values)
 
-    def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple) -> None:
+    def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple, values_of: dict) -> None:
         values = [row.get(name) for name in self.args.objective_names]
         state, reason_code, reason = trial_outcome(row, values)
-        attrs = {k: row[k] for k in SUMMARY_COLUMNS if row.get(k) not in (None, "")}
+        attrs = {k: row[k] for k in (*SUMMARY_COLUMNS, *COSTS) if row.get(k) not in (None, "")}
         attrs.update(reason=reason, reason_code=str(reason_code), batch_dir=str(trial_dir.relative_to(self.study_dir)))
         attrs.update(structural_key=dict(structure), worker=WORKER)
+        if self.bounds and state != TrialState.FAIL:
+            attrs[CONSTRAINT_ATTR] = violations(self.bounds, row)
         storage, trial_id = self.trial_ids.storage, self.trial_ids(number)
         try:
             for key, value in attrs.items():
                 storage.set_trial_user_attr(trial_id, key, value)
+            if CONSTRAINT_ATTR in attrs:  # what Optuna's samplers, best_trials and plots read
+                trial = optuna.trial.Trial(self.study, trial_id)
+                for bound, value in zip(self.bounds, attrs[CONSTRAINT_ATTR], strict=True):
+                    trial.set_constraint(str(bound), value)
             # A pruned trial's value is its last reported intermediate value (Optuna's rule).
             self.study.tell(number, values if state == TrialState.COMPLETE else None, state=state)
         except FINISHED_ELSEWHERE:
@@ -197,6 +225,10 @@ class Search:
                 from hyperlax.commands.study._tracking import track_trial
 
                 track_trial(self.tracker, number, state.name, row, trial_dir)
+            if not self.args.quiet:
+                bounds = attrs.get(CONSTRAINT_ATTR)
+                line = trial_line(number, state.name, values, reason, values_of, self.defaults, bounds)
+                self.console.print(line, markup=False, highlight=False)
         self.heartbeats.discard(trial_id)
         self.show(self.study.get_trials(deepcopy=False))
 
@@ -210,14 +242,15 @@ class Search:
                     [stored] = json.loads((trial_dir / "hparams.json").read_text())
                     structure = self.runner.structure_of(Sample(trial.number, stored["values"], stored["config"]))
                     log.warning("trial %d: its result was on disk but not told; told now", trial.number)
-                    self.tell_row(trial.number, row, trial_dir, structure)
+                    self.tell_row(trial.number, row, trial_dir, structure, stored["values"])
 
     def show(self, trials: list) -> None:
         finished = sum(map(was_trained, trials))
-        self.progress.set_extra(f"· trials {finished}/{self.args.n_trials} · {best_text(self.study)}")
+        self.progress.set_finished(finished)
+        self.progress.set_extra(best_text(self.study, short=True))
 
 
-def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
+def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict:
     """What the study itself keeps: workers on other machines check their settings against it."""
     return {
         "recipe": recipe.name,
@@ -232,6 +265,8 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
+        **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
     }
 
 
@@ -245,6 +280,14 @@ def open_tracking(args: SearchArgs, record: dict, storage: str):
     settings = {**{k: record[k] for k in keys}, "sampler": args.sampler, "pruner": args.pruner}
     settings.update(objective_names=args.objective_names, objective_directions=args.objective_directions)
     return open_tracker(args.mlflow_tracking_uri, args.study_name, storage, settings)
+
+
+def warn_at_boundaries(study, distributions: dict) -> None:
+    """One warning per parameter of the best trial (one objective) that lies at an edge of its range."""
+    selected, _ = selection(study)
+    if len(study.directions) == 1 and selected:
+        for line in boundary_warnings(decode_params(selected[0].params, json_keys_of(study)), distributions):
+            log.warning("%s", line)
 
 
 def reports_after_interrupt(study, study_dir: Path) -> bool:
@@ -285,7 +328,7 @@ def run_study(
     args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console, warm=([], [])
 ) -> Path:
     settings, spec = runner.settings, runner.spec
-    record = study_record(recipe, spec, settings, args)
+    record = study_record(recipe, spec, settings, args, warm[1])
     population = args.nsga_population or args.optuna_study_batch_size
     sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
@@ -299,15 +342,9 @@ def run_study(
     stored_url = args.storage and mask_url(args.storage)
     stored = run_record(args, settings, recipe, spec, storage=stored_url)
     write_json_atomic(study_dir / STUDY_FILE, {**stored, PHASES_ATTR: study.user_attrs.get(PHASES_ATTR, [])})
-    objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions, strict=True))
-    console.print(
-        f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
-        f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
-        f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
-        f"{runner.program_width(args.runner_hparam_batch_size)}, "
-        f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
-        f"each -> {mask_url(url)}"
-    )
+    width = runner.program_width(args.runner_hparam_batch_size)
+    for line in header_lines(args, recipe, spec, settings, width, mask_url(url), continuing):
+        console.print(line, markup=False, highlight=False)
     start = time.perf_counter()
     worker = Search(study, storage, runner, recipe, args, study_dir, console)
     worker.tracker = open_tracking(args, record, stored_url or str(study_dir / DB_FILE))
@@ -321,7 +358,12 @@ def run_study(
             f"interrupted and enqueued again"
         )
         raise interrupted(exc, kept, study_dir) from None
-    if worker.timed_out():
+    if worker.out_of_patience():
+        console.print(
+            f"--patience {args.patience}: {best_text(study)} was not beaten by the {args.patience} trials that "
+            f"finished after it; no new trial was asked"
+        )
+    elif worker.timed_out():
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
         )
@@ -331,6 +373,7 @@ def run_study(
         finish_tracking(worker.tracker)
     reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
+    warn_at_boundaries(study, recipe.distributions)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start
     print_summary(console, study, args.n_trials, wall, rate)
