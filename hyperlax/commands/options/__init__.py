@@ -12,6 +12,7 @@ one module per command its own.
 
 from hyperlax.commands.options.fields import (
     add_options,
+    args_from_keywords,
     args_from_namespace,
     check_values,
     defaults_of,
@@ -55,6 +56,7 @@ __all__ = [
     "SweepArgs",
     "ValidateArgs",
     "add_options",
+    "args_from_keywords",
     "args_from_namespace",
     "check_values",
     "defaults_of",
