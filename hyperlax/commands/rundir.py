@@ -16,6 +16,7 @@ from filelock import FileLock, Timeout
 from hyperlax.commands.options import check_values, defaults_of, fixed_options, with_defaults
 from hyperlax.commands.provenance import versions, warn_if_changed
 from hyperlax.engine.runner import RunSettings
+from hyperlax.envs import in_memory
 from hyperlax.envs.gymnax import EnvSpec
 from hyperlax.errors import InputError
 from hyperlax.results.files import read_json
@@ -176,6 +177,7 @@ def run_record(args, settings: RunSettings, recipe: Recipe, spec: EnvSpec, **arg
             "name": spec.name,
             "gymnax_id": spec.gymnax_id,
             "return_range": spec.return_range,
+            **({"source": "in-memory"} if in_memory.is_in_memory(spec.name) else {}),
         },
         "versions": versions(spec.env),
     }
