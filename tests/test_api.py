@@ -115,3 +115,17 @@ def test_the_example_runs_a_study_a_sweep_and_an_in_memory_env(tmp_path):
     assert study_json["versions"]["jax_backend"] == "cpu" and study_json["versions"]["hyperlax"] == hyperlax.__version__
     [in_memory] = (tmp_path / "tiny_ppo").glob("in_memory_CartPole_*")
     assert json.loads((in_memory / "study.json").read_text())["env"]["source"] == "in-memory"
+
+
+def test_a_sweep_of_an_in_memory_env_resumes_from_python_with_the_same_object(tmp_path):
+    env, params = gymnax.make("CartPole-v1")
+    budget = {"total_timesteps": 64, "num_evaluations": 2, "eval_episodes": 1, "num_seeds": 1, "num_samples": 2}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = hyperlax.sweep(TINY_PPO, env=(env, params), output_root=tmp_path, no_compile_cache=False, **budget)
+        again = hyperlax.sweep(TINY_PPO, env=gymnax.make("CartPole-v1"), resume_from=first.sweep_dir)
+    assert again.sweep_dir == first.sweep_dir and again.results == first.results and len(first.results) == 2
+    stored = json.loads((first.sweep_dir / "sweep.json").read_text())
+    assert stored["env"]["source"] == "in-memory" and stored["args"]["env_config"] == first.sweep_dir.name.replace(
+        "in_memory_", "in_memory.", 1
+    )
