@@ -194,9 +194,10 @@ def commands() -> list:
     ]  # fmt: skip
 
 
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="hyperlax", description="Vectorized hyperparameter search for JAX RL agents.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+def build_parser(parser_class=ArgumentParser) -> ArgumentParser:
+    """The CLI's parser (`parser_class`: the Python API's raises InputError where the CLI's exits)."""
+    parser = parser_class(prog="hyperlax", description="Vectorized hyperparameter search for JAX RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=parser_class)
     for command in commands():
         p = sub.add_parser(command.name, help=command.help, description=command.description or command.help)
         for options in command.options:
@@ -224,11 +225,16 @@ def setup(namespace: argparse.Namespace) -> None:
     logging.basicConfig(level=cli.log_level, format="%(message)s", handlers=[RichHandler(show_path=False)])
     trains = CliArgs in namespace.command_spec.options
     if trains and not cli.no_compile_cache:
-        import jax
+        use_compile_cache()
 
-        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        jax.config.update("jax_compilation_cache_dir", str(cache_home / "hyperlax" / "jax"))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+def use_compile_cache() -> None:
+    """JAX's persistent compilation cache in ~/.cache/hyperlax/jax (or $XDG_CACHE_HOME/hyperlax/jax)."""
+    import jax
+
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    jax.config.update("jax_compilation_cache_dir", str(cache_home / "hyperlax" / "jax"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
 def main(argv=None) -> int:

@@ -5,21 +5,25 @@ the given values over those a resumed run stored (which must not change what dec
 the defaults.
 """
 
-import fcntl
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from hyperlax.commands.options import check_values, defaults_of, fixed_options, with_defaults
+from hyperlax.commands.provenance import versions, warn_if_changed
 from hyperlax.engine.runner import RunSettings
+from hyperlax.envs import in_memory
 from hyperlax.envs.gymnax import EnvSpec
 from hyperlax.errors import InputError
 from hyperlax.results.files import read_json
 from hyperlax.space.recipes import Recipe
 
 LOCK_FILE = "hyperlax.lock"
+PID_FILE = "hyperlax.lock.pid"  # beside the lock: on Windows no other process can read a held lock file
 
 
 def check_output_root(output_root) -> None:
@@ -38,34 +42,38 @@ def check_output_root(output_root) -> None:
         raise InputError(f"--output-root {output_root}: {existing} is not writable; choose another directory")
 
 
+def make_run_dir(path: Path) -> None:
+    """Create a run directory; a filesystem that refuses it (read-only, /proc, no space) is an input error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"--output-root: cannot create {path} ({reason}); choose another directory") from None
+
+
 @contextmanager
 def exclusive(run_dir: Path, recheck: Callable | None = None):
-    """Hold `run_dir`/hyperlax.lock for the run: a second run writing to the same directory stops with an
-    input error naming the first one's pid. `recheck` runs once the lock is held (what another run may have
-    written since the checks before it)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lock = (run_dir / LOCK_FILE).open("a+")
+    """Hold `run_dir`/hyperlax.lock for the run (filelock: fcntl on POSIX, msvcrt on Windows): a second run
+    writing to the same directory stops with an input error naming the first one's pid. `recheck` runs once
+    the lock is held (what another run may have written since the checks before it)."""
+    make_run_dir(run_dir)
+    lock = FileLock(run_dir / LOCK_FILE, timeout=0, thread_local=False)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.seek(0)
-        holder = lock.read().strip() or "unknown"
-        lock.close()
+        lock.acquire()
+    except Timeout:
+        pid_file = run_dir / PID_FILE
+        holder = (pid_file.read_text().strip() if pid_file.is_file() else "") or "unknown"
         raise InputError(
             f"{run_dir} is being written by another hyperlax run (pid {holder}); wait for it to end, "
             f"or choose another --output-root"
         ) from None
     try:
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"{os.getpid()}\n")
-        lock.flush()
+        (run_dir / PID_FILE).write_text(f"{os.getpid()}\n")
         if recheck is not None:
             recheck()
         yield
     finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+        lock.release()
 
 
 def run_dir(output_root, recipe: Recipe, env_config: str) -> Path:
@@ -78,12 +86,17 @@ def given_values(args) -> dict:
     return {k: v for k, v in asdict(args).items() if v is not None}
 
 
-def stored_args(stored_path: Path) -> dict:
-    """The arguments a run stored in its sweep.json or study.json."""
+def stored_record(stored_path: Path) -> dict:
+    """What a run stored in its sweep.json or study.json (run_record), with its 'args' mapping checked."""
     stored = read_json(stored_path, "stored run")
     if not isinstance(stored, dict) or not isinstance(stored.get("args"), dict):
         raise InputError(f"{stored_path} holds no 'args' mapping; it was not written by hyperlax, or it was edited")
-    return stored["args"]
+    return stored
+
+
+def stored_args(stored_path: Path) -> dict:
+    """The arguments a run stored in its sweep.json or study.json."""
+    return stored_record(stored_path)["args"]
 
 
 def merge_stored(
@@ -92,7 +105,9 @@ def merge_stored(
     """The stored arguments updated with the given ones; a given one in `fixed` (it decides the results)
     must equal its stored value (`as_stored` turns a given value into its stored form, e.g. a masked URL).
     Every key in `required` must have been stored: without it the stored run cannot be told apart."""
-    stored = stored_args(stored_path)
+    record = stored_record(stored_path)
+    warn_if_changed(record, stored_path)  # other versions: proceed, but say that results may differ
+    stored = record["args"]
     missing = [key for key in required if key not in stored]
     if missing:
         raise InputError(
@@ -145,7 +160,8 @@ def resolved_options(cls, merged: dict):
 
 
 def run_record(args, settings: RunSettings, recipe: Recipe, spec: EnvSpec, **args_override) -> dict:
-    """What sweep.json and study.json keep: the resolved arguments, the recipe, its space and the env."""
+    """What sweep.json and study.json keep: the resolved arguments, the recipe, its space, the env, and the
+    versions and JAX backend it ran with."""
     return {
         "args": {
             **asdict(args),
@@ -157,5 +173,11 @@ def run_record(args, settings: RunSettings, recipe: Recipe, spec: EnvSpec, **arg
         },
         "recipe": recipe.name,
         "distributions": {k: repr(v) for k, v in recipe.distributions.items()},
-        "env": {"name": spec.name, "gymnax_id": spec.gymnax_id, "return_range": spec.return_range},
+        "env": {
+            "name": spec.name,
+            "gymnax_id": spec.gymnax_id,
+            "return_range": spec.return_range,
+            **({"source": "in-memory"} if in_memory.is_in_memory(spec.name) else {}),
+        },
+        "versions": versions(spec.env),
     }

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from gymnax.environments import spaces
 
+from hyperlax.envs import in_memory
 from hyperlax.envs.catalog import ENV_CONFIGS
 from hyperlax.errors import InputError
 
@@ -91,7 +92,15 @@ def gymnax_spec(name: str, gymnax_id: str, env, params, return_range: tuple) -> 
 
 
 def make_env(name: str) -> EnvSpec:
-    """An env config of the catalog (envs.catalog) by name."""
+    """An env config of the catalog (envs.catalog) by name, or an env object this process registered."""
+    if in_memory.is_in_memory(name):
+        spec = in_memory.registered(name)
+        if spec is None:
+            raise InputError(
+                f"env '{name}' was an env object in another Python process; continue in Python with the same "
+                "object (hyperlax.optimize(env=...)), or give an importable env (module:make)"
+            )
+        return spec
     if name not in ENV_CONFIGS:
         raise InputError(f"unknown env config '{name}'; valid: {', '.join(sorted(ENV_CONFIGS))}")
     cfg = ENV_CONFIGS[name]

@@ -129,6 +129,21 @@ def collect_rows(samples_dir: Path) -> list[dict]:
     return sorted(rows, key=lambda r: r["sample_id"])
 
 
+def results_table(rows: list[dict], id_column: str = "sample_id") -> list[dict]:
+    """One record per configuration, the columns of results.csv: id, every sampled hyperparameter (None where
+    a configuration has no value for it), every metric, status, batch directory."""
+    keys = sorted({k for row in rows for k in row["values"]})
+    return [
+        {
+            id_column: row["sample_id"],
+            **{k: row["values"].get(k) for k in keys},
+            **{c: row.get(c) for c in SUMMARY_COLUMNS},
+            "batch_dir": row.get("batch_dir", ""),
+        }
+        for row in rows
+    ]
+
+
 def write_results_csv(path: Path, rows: list[dict], id_column: str = "sample_id") -> None:
     """One row per configuration: id, every sampled hyperparameter, every metric, status."""
     keys = sorted({k for row in rows for k in row["values"]})
@@ -136,15 +151,8 @@ def write_results_csv(path: Path, rows: list[dict], id_column: str = "sample_id"
     with tmp.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([id_column, *keys, *SUMMARY_COLUMNS, "batch_dir"])
-        for row in rows:
-            writer.writerow(
-                [
-                    row["sample_id"],
-                    *(_cell(row["values"].get(k)) for k in keys),
-                    *(_cell(row.get(c)) for c in SUMMARY_COLUMNS),
-                    row.get("batch_dir", ""),
-                ]
-            )
+        for record in results_table(rows, id_column):
+            writer.writerow([_cell(value) for value in record.values()])
     os.replace(tmp, path)
 
 

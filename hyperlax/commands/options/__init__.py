@@ -12,6 +12,7 @@ one module per command its own.
 
 from hyperlax.commands.options.fields import (
     add_options,
+    args_from_keywords,
     args_from_namespace,
     as_argv,
     check_values,
@@ -59,6 +60,7 @@ __all__ = [
     "ValidateArgs",
     "add_options",
     "as_argv",
+    "args_from_keywords",
     "args_from_namespace",
     "check_values",
     "defaults_of",

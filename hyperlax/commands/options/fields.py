@@ -3,6 +3,7 @@ fields into argparse options, fills defaults, checks bounds and writes README's 
 
 import argparse
 import dataclasses
+import os
 from dataclasses import field, fields
 
 from hyperlax.errors import InputError
@@ -163,3 +164,46 @@ def as_argv(args) -> list:
         else:
             argv += [flag_name(f.name), *(map(str, value) if isinstance(value, list) else [str(value)])]
     return argv
+
+
+def keyword_value(f: dataclasses.Field, value):
+    """A Python caller's `value` for option `f`, as the flag's parser would give it (a path as its text, a
+    tuple as a list, a log level upper-cased), after the checks argparse makes of a flag: its choices, a list
+    for a multi-value flag, a bool for a switch. Bounds are check_values' (the same for every source)."""
+    meta, flag, kwargs = f.metadata, flag_name(f.name), f.metadata["argparse"]
+    if kwargs.get("action") == "store_true" or meta["type"] is parse_bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{flag}: expected True or False, got {value!r}")
+        return value
+    many = kwargs.get("nargs") in ("+", "*")
+    if many and isinstance(value, (str, os.PathLike)):  # objective_names="final_performance": a list of one
+        value = [value]
+    if many and not isinstance(value, (list, tuple)):
+        raise InputError(f"{flag}: expected a list, got {value!r}")
+    items = []
+    for item in value if many else [value]:
+        if meta["type"] in (None, str.upper):  # a text option
+            if not isinstance(item, (str, os.PathLike)):
+                raise InputError(f"{flag}: expected a string, got {item!r}")
+            item = os.fspath(item).upper() if meta["type"] is str.upper else os.fspath(item)
+        if kwargs.get("choices") is not None and item not in kwargs["choices"]:
+            raise InputError(f"{flag}: invalid choice {item!r}; valid: {', '.join(map(str, kwargs['choices']))}")
+        items.append(item)
+    return items if many else items[0]
+
+
+def args_from_keywords(classes: tuple, keywords: dict, what: str) -> tuple:
+    """One instance of each options dataclass in `classes` from a Python caller's keywords, named as the
+    options' fields (the flag without '--', '_' for '-'): unset ones None, each set one checked as the CLI
+    checks its flag; an unknown keyword is an InputError naming the valid ones."""
+    names = sorted({f.name for cls in classes for f in fields(cls)})
+    unknown = sorted(set(keywords) - set(names))
+    if unknown:
+        raise InputError(f"{what}: unknown keyword {', '.join(unknown)}; valid: {', '.join(names)}")
+    built = []
+    for cls in classes:
+        given = {f.name: keyword_value(f, keywords[f.name]) for f in fields(cls) if keywords.get(f.name) is not None}
+        args = cls(**given)
+        check_values(args)
+        built.append(args)
+    return tuple(built)

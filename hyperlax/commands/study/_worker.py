@@ -24,7 +24,7 @@ from rich.console import Console
 from hyperlax.commands.execute import make_runner, param_count, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
-from hyperlax.commands.rundir import exclusive, run_record
+from hyperlax.commands.rundir import exclusive, make_run_dir, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
@@ -338,7 +338,7 @@ def run_study(
     pruner = make_pruner(PrunerSettings.of(args), settings.num_evaluations)
     study, storage = open_study(url, study_target(args), sampler, pruner, record, retry_stale)
     enqueue_top(study, *warm)  # a new study warm-started from a previous one: its top trials first
-    study_dir.mkdir(parents=True, exist_ok=True)  # with a shared storage, only once it opened and matched
+    make_run_dir(study_dir)  # with a shared storage, only once it opened and matched
     stored_url = args.storage and mask_url(args.storage)
     stored = run_record(args, settings, recipe, spec, storage=stored_url)
     write_json_atomic(study_dir / STUDY_FILE, {**stored, PHASES_ATTR: study.user_attrs.get(PHASES_ATTR, [])})
