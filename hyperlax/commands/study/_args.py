@@ -6,6 +6,7 @@ from pathlib import Path
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, check_pruner
 from hyperlax.commands.rundir import (
+    EnvChoice,
     StoredRun,
     check_output_root,
     given_values,
@@ -26,8 +27,9 @@ from hyperlax.commands.study._storage import (
     mask_url,
 )
 from hyperlax.commands.study._warm import WarmStart
+from hyperlax.envs.registry import env_dir_name
 from hyperlax.errors import InputError
-from hyperlax.results.objectives import OBJECTIVES
+from hyperlax.results.objectives import OBJECTIVES, RANGE_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
 
@@ -98,7 +100,7 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
     if args.resume_from is None:
         check_output_root(merged["output_root"])
     recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
-    merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
+    merged.setdefault("study_name", f"{recipe.name}_{env_dir_name(merged['env_config'])}")
     if args.resume_from is not None:
         return merged, Path(args.resume_from), recipe
     study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])
@@ -150,9 +152,19 @@ def warm_start_of(args: SearchArgs) -> WarmStart:
     return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow)
 
 
-def reevaluation_of(args: SearchArgs) -> Reevaluation:
+def reevaluation_of(args: SearchArgs, env: EnvChoice) -> Reevaluation:
     resumed = args.resume_from is not None
-    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, args.env_config, resumed)
+    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, env, resumed)
+
+
+def check_objectives_available(names: list, spec) -> None:
+    """An objective divided by the return range cannot be optimised on an env without one."""
+    for name in names:
+        if name in RANGE_OBJECTIVES and spec.return_range is None:
+            raise InputError(
+                f"--objective-names {name}: {spec.name} has no return range, so {name} is unavailable; give "
+                f"--return-range LOW HIGH, or optimise peak_performance or final_performance"
+            )
 
 
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:

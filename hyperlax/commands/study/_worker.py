@@ -21,13 +21,19 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
-from hyperlax.commands.execute import make_runner, stream
+from hyperlax.commands.execute import make_runner, note_return_range, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
-from hyperlax.commands.rundir import exclusive, run_record
+from hyperlax.commands.rundir import EnvChoice, env_choice, exclusive, parse_env_kwargs, parse_return_range, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
-from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
+from hyperlax.commands.study._args import (
+    check_objectives_available,
+    reevaluation_of,
+    resolve_args,
+    study_target,
+    warm_start_of,
+)
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
     Heartbeats,
@@ -232,6 +238,8 @@ def study_record(recipe, spec, settings, args: SearchArgs) -> dict:
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"env_kwargs": args.env_kwargs} if args.env_kwargs is not None else {}),
+        **({"return_range": list(args.return_range)} if args.return_range is not None else {}),
     }
 
 
@@ -269,7 +277,9 @@ def search(args: SearchArgs, console: Console) -> Path:
     recipe, warm_params, phases = warm_start(recipe, warm_start_of(args))
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
-    spec, runner = make_runner(recipe, args.env_config, settings)
+    env = env_choice(vars(args), study_dir / STUDY_FILE if continuing else None, args.allow_env_change)
+    spec, runner = make_runner(recipe, env, settings)
+    check_objectives_available(args.objective_names, spec)
     check_structures(runner, recipe, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     # One writer per study directory, unless the study lives in a shared storage: its workers may share one.
     with exclusive(study_dir) if args.storage is None else nullcontext():
@@ -280,6 +290,7 @@ def run_study(
     args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console, warm=([], [])
 ) -> Path:
     settings, spec = runner.settings, runner.spec
+    note_return_range(console, spec)
     record = study_record(recipe, spec, settings, args)
     population = args.nsga_population or args.optuna_study_batch_size
     sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
@@ -297,7 +308,7 @@ def run_study(
     objectives = ", ".join(f"{n} ({d})" for n, d in zip(args.objective_names, args.objective_directions, strict=True))
     console.print(
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials of "
-        f"{recipe.name} on {spec.name} ({spec.gymnax_id}), sampler {args.sampler}, pruner {args.pruner}, "
+        f"{recipe.name} on {spec.name} ({spec.env_id}), sampler {args.sampler}, pruner {args.pruner}, "
         f"{objectives}; a pool of {args.runner_hparam_batch_size} slots in programs of "
         f"{runner.program_width(args.runner_hparam_batch_size)}, "
         f"{settings.num_seeds} seeds, {settings.total_timesteps} env steps "
@@ -324,7 +335,8 @@ def run_study(
         from hyperlax.commands.study._tracking import finish_tracking
 
         finish_tracking(worker.tracker)
-    reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
+    env = EnvChoice(spec.name, parse_env_kwargs(args.env_kwargs), parse_return_range(args.return_range))
+    reevaluate(study, recipe, reevaluation_of(args, env), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start
