@@ -19,7 +19,7 @@ ADAPTERS = {"gymnax": make_gymnax}
 def make_env(reference: str, kwargs: dict | None = None, return_range=None) -> EnvSpec:
     """The env a --env-config names, its parameters changed by `kwargs`, with `return_range` when given."""
     if not isinstance(reference, str) or not reference.strip():
-        raise InputError(f"--env-config {reference!r}: expected {valid_text()}")
+        raise InputError(f"unknown env config {reference!r}; valid: {valid_text()}")
     if reference in ALIASES:
         return make_gymnax(reference, ALIASES[reference], kwargs, return_range)
     prefix, colon, rest = reference.partition(":")

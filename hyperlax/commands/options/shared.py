@@ -4,7 +4,7 @@ not)."""
 
 from dataclasses import dataclass
 
-from hyperlax.commands.options.fields import int_in, nonnegative_int, option
+from hyperlax.commands.options.fields import int_in, nonnegative_int, option, parse_bool
 from hyperlax.results.objectives import SEED_AGGREGATES
 
 
@@ -84,7 +84,10 @@ class RunArgs:
     allow_env_change: bool | None = option(
         "resume (or join) although your env's file changed since the run started (its SHA-256 is stored)",
         False,
-        action="store_true",
+        type=parse_bool,
+        nargs="?",
+        const=True,
+        metavar="True/False",
     )
     total_timesteps: int | None = option(
         "env steps per configuration and seed",
