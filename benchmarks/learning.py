@@ -25,7 +25,7 @@ import jax  # noqa: E402
 import plotly.graph_objects as go
 
 from hyperlax.engine.runner import Runner, RunSettings, Sample
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 
 # (algo, env config): (recipe, env steps, threshold the mean final return must reach)
@@ -89,10 +89,10 @@ def main():
         recipe_name, steps, threshold = PAIRS[(algo, env_name)]
         spec, result, wall = train_default(recipe_name, env_name, steps, args.num_seeds, args.num_evaluations)
         per_seed = result.returns[0, :, -1, :].mean(axis=-1)  # [seed]: last evaluation
-        name = f"{algo}_{spec.gymnax_id}"
+        name = f"{algo}_{spec.env_id}"
         record = {
             "algo": algo,
-            "env": spec.gymnax_id,
+            "env": spec.env_id,
             "steps": steps,
             "seeds": args.num_seeds,
             "threshold": threshold,
@@ -118,7 +118,7 @@ def main():
         )
         fig.add_hline(y=threshold, line_dash="dash", annotation_text=f"threshold {threshold:g}")
         fig.update_layout(
-            title=f"{algo.upper()} default config on {spec.gymnax_id}",
+            title=f"{algo.upper()} default config on {spec.env_id}",
             xaxis_title="env steps",
             yaxis_title="eval return",
         )

@@ -30,7 +30,7 @@ from throughput import BENCHMARKS, make_samples  # noqa: E402
 from hyperlax.algos.common import config_from_flat, stack_configs  # noqa: E402
 from hyperlax.engine.programs import cpu_cores, over_rows, run_parallel  # noqa: E402
 from hyperlax.engine.runner import config_keys  # noqa: E402
-from hyperlax.envs.gymnax import make_env  # noqa: E402
+from hyperlax.envs.registry import make_env  # noqa: E402
 from hyperlax.space.recipes import load_recipe  # noqa: E402
 
 STEPS = {"ppo": 32_768, "sac": 1_024}  # env steps per configuration in the layout comparison
@@ -154,7 +154,7 @@ def main():
         recipe, spec = load_recipe(recipe_name), make_env(env_name)
         samples = make_samples(recipe, overrides, 8)
         configs = [config_from_flat(recipe.algorithm.Config, s.flat_config) for s in samples]
-        print(f"\n{algo} on {spec.gymnax_id}")
+        print(f"\n{algo} on {spec.env_id}")
         flops_per_step = profile_update(algo, recipe, spec, configs)
         train = recipe.algorithm.make_train(configs[0], spec, STEPS[algo], 2, 4)
         keys = np.stack([config_keys(0, s.sample_id, 1) for s in samples[:2]])

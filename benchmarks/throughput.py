@@ -24,7 +24,7 @@ import jax  # noqa: E402
 
 from hyperlax.algos.common import config_from_flat
 from hyperlax.engine.runner import Runner, RunSettings, Sample
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.distributions import sample
 from hyperlax.space.recipes import load_recipe
 
@@ -100,7 +100,7 @@ def main():
         )
         updates_per_step = recipe.algorithm.gradient_updates_per_env_step(structure) * learning_fraction
         print(
-            f"\n{algo} on {spec.gymnax_id}: {args.total_timesteps} env steps x {args.num_seeds} seeds per config, "
+            f"\n{algo} on {spec.env_id}: {args.total_timesteps} env steps x {args.num_seeds} seeds per config, "
             f"{updates_per_step:.4g} gradient updates per env step on average"
         )
         print(f"{'N':>5} {'compile s':>10} {'train s':>9} {'compile %':>10} {'env-steps/s':>13} {'updates/s':>11}")

@@ -20,7 +20,7 @@ import hyperlax
 hyperlax.configure_xla()
 import jax
 import numpy as np
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 from hyperlax.engine.runner import BatchPlan, Runner, RunSettings, Sample
 

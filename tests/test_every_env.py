@@ -7,8 +7,8 @@ import optuna
 import pytest
 
 from hyperlax.cli.main import main
-from hyperlax.envs.catalog import ENV_CONFIGS
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.catalog import ALIASES as ENV_CONFIGS
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, TINY_PPO
 

@@ -16,7 +16,7 @@ from hyperlax.cli.main import main
 from hyperlax.commands.pbt.search import PBTArgs, Population, exploit_pairs, explore_value, initial_members
 from hyperlax.engine.pool import KEY_FIELDS
 from hyperlax.engine.runner import Runner, RunSettings
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS, TINY_PPO

@@ -6,7 +6,7 @@ import pytest
 from hyperlax.commands.execute import stream
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, RunSettings, Sample, program_width
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.results.metrics import compute_metrics
 from hyperlax.results.outcomes import Status
 from hyperlax.space.recipes import load_recipe

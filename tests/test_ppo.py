@@ -6,7 +6,7 @@ import pytest
 from hyperlax.algos import ppo
 from hyperlax.algos.common import config_from_flat
 from hyperlax.algos.networks import orthogonal
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TINY_PPO
 

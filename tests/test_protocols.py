@@ -18,7 +18,8 @@ from hyperlax.algos.networks import CNNTorso, MLPTorso, QNetwork, SquashedGaussi
 from hyperlax.algos.protocol import Algorithm
 from hyperlax.algos.registry import resolve_algorithm, resolve_torso
 from hyperlax.cli.main import main
-from hyperlax.envs.gymnax import gymnax_spec, make_env
+from hyperlax.envs.gymnax import gymnax_spec
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from hyperlax.commands.rundir import EnvChoice
 from hyperlax.commands.study._reevaluate import REEVALUATION_SEED_OFFSET, Reevaluation, reevaluate
 from hyperlax.engine.runner import RunSettings
 from hyperlax.space.recipes import load_recipe
@@ -81,7 +82,7 @@ def test_study_best_and_trials_csv_report_the_reevaluation(study_dir, capsys):
 def test_a_worker_that_did_not_tell_the_last_trial_leaves_the_reevaluation_to_the_one_that_did(study_dir):
     study = load(study_dir, "re")
     before = study.user_attrs["reevaluation"]
-    asked = Reevaluation(top=TOP + 1, num_seeds=SEEDS, study_seed=0, env_config="gymnax.cartpole")
+    asked = Reevaluation(top=TOP + 1, num_seeds=SEEDS, study_seed=0, env=EnvChoice("gymnax.cartpole"))
     recipe, out = load_recipe(SEARCH[2]), io.StringIO()
     settings = RunSettings(total_timesteps=64, num_evaluations=2, eval_episodes=2)
     reevaluate(study, recipe, asked, settings, study_dir, Console(file=out), worker="another-host:1")

@@ -4,7 +4,7 @@ import pytest
 
 from hyperlax.engine.programs import run_parallel
 from hyperlax.engine.runner import Runner, RunSettings, Sample, cpu_program_width, padded_size, plan_batches
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.errors import InputError
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import returns_of, run_batch

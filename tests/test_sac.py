@@ -6,7 +6,7 @@ import pytest
 from hyperlax.algos import distributions as D
 from hyperlax.algos.common import config_from_flat
 from hyperlax.engine.runner import Runner, RunSettings, Sample
-from hyperlax.envs.gymnax import make_env
+from hyperlax.envs.registry import make_env
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import returns_of, run_batch, run_sequentially
 

@@ -107,7 +107,7 @@ def test_the_header_says_trials_at_once_and_programs_in_lines_of_80_columns():
     args = SimpleNamespace(study_name="ppo_mlp_gymnax_pendulum", n_trials=16, objective_names=["final_performance"],
                            objective_directions=["maximize"], constraint=None, sampler="tpe", pruner="none",
                            runner_hparam_batch_size=8)  # fmt: skip
-    spec = SimpleNamespace(name="gymnax.pendulum", gymnax_id="Pendulum-v1")
+    spec = SimpleNamespace(name="gymnax.pendulum", env_id="Pendulum-v1")
     settings = SimpleNamespace(num_seeds=2, total_timesteps=50_000)
     lines = header_lines(
         args, SimpleNamespace(name="ppo_mlp"), spec, settings, 1, "sqlite:///runs/x/optuna_study.db", False

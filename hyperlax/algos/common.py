@@ -18,7 +18,7 @@ from flax import struct
 
 from hyperlax.algos.networks import ACTIVATIONS, Torso
 from hyperlax.algos.registry import resolve_torso, torso_problem
-from hyperlax.envs.gymnax import EnvSpec, evaluate
+from hyperlax.envs.spec import EnvSpec, evaluate
 
 
 def traced(help: str, key: str | None = None):

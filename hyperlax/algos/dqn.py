@@ -24,7 +24,7 @@ from hyperlax.algos.common import (
     traced,
     tree_is_finite,
 )
-from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
+from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "dqn"
 SUPPORTS_DISCRETE = True

@@ -27,7 +27,7 @@ from hyperlax.algos.common import (
     tree_is_finite,
 )
 from hyperlax.algos.networks import GaussianHead
-from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
+from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "ppo"
 SUPPORTS_DISCRETE = True

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import jax
 
 from hyperlax.algos.common import SegmentOutput, Train
-from hyperlax.envs.gymnax import EnvSpec
+from hyperlax.envs.spec import EnvSpec
 
 __all__ = ["Algorithm", "SegmentOutput", "State", "Torso", "Train"]
 

@@ -24,7 +24,7 @@ from hyperlax.algos.common import (
     tree_is_finite,
 )
 from hyperlax.algos.networks import QNetwork, SquashedGaussianHead
-from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
+from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "sac"
 SUPPORTS_DISCRETE = False

@@ -43,34 +43,34 @@ def unpacked(env) -> tuple:
     return obj, params, return_range
 
 
-def known_return_range(obj) -> tuple | None:
-    """The return range the catalog gives a gymnax env of the same id, or the env's own `return_range`."""
-    from hyperlax.envs.catalog import ENV_CONFIGS
+def known_return_range(obj, params) -> tuple | None:
+    """The catalog's return range for a gymnax env of the same id (from its params), or the env's own
+    `return_range`; None when neither is known (stability_score and normalized_auc are then unavailable)."""
+    from hyperlax.envs.catalog import RETURN_RANGES
 
-    by_id = {cfg["gymnax_id"]: cfg["return_range"] for cfg in ENV_CONFIGS.values()}
     try:
         name = getattr(obj, "name", None)
     except Exception:  # gymnax's `name` is a property; a user's may fail
         name = None
-    return by_id.get(name) if isinstance(name, str) else getattr(obj, "return_range", None)
+    if isinstance(name, str) and name in RETURN_RANGES:
+        return RETURN_RANGES[name](params)
+    return getattr(obj, "return_range", None)
 
 
 def register(obj, params, return_range) -> str:
     """Register the env's EnvSpec under a reference derived from its class, params and return range."""
-    from hyperlax.envs.gymnax import gymnax_spec, params_digest
+    from hyperlax.envs.spec import build_spec, params_digest
 
     kind = type(obj)
-    return_range = return_range if return_range is not None else known_return_range(obj)
-    if return_range is None or len(tuple(return_range)) != 2:
-        raise InputError(
-            f"env={kind.__name__}: no return range known; give env=(env, params, (R_min, R_max)), the range of an "
-            "episode's return (stability_score and normalized_auc need it)"
-        )
+    return_range = return_range if return_range is not None else known_return_range(obj, params)
+    if return_range is not None and len(tuple(return_range)) != 2:
+        raise InputError(f"env={kind.__name__}: a return range is (R_min, R_max), got {return_range!r}")
     identity = f"{kind.__module__}.{kind.__qualname__}"
     try:
-        digest = hashlib.sha256(f"{identity} {params_digest(params)} {tuple(return_range)}".encode()).hexdigest()
+        range_text = None if return_range is None else tuple(return_range)
+        digest = hashlib.sha256(f"{identity} {params_digest(params)} {range_text}".encode()).hexdigest()
         reference = in_memory.reference_of(kind.__name__, digest)
-        spec = gymnax_spec(reference, identity, obj, params, tuple(float(r) for r in return_range))
+        spec = build_spec(reference, identity, obj, params, return_range)
     except InputError:
         raise
     except Exception as exc:

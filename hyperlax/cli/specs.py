@@ -110,9 +110,13 @@ def spec_tokens(action: argparse.Action, name: str, key, value, path: str) -> li
             raise InputError(f"--spec {path}: {key} must be true or false, got {value!r}")
         return [f"--{name}"] if value else []
     if isinstance(value, list):
-        if action.nargs not in ("+", "*"):
+        if isinstance(action.nargs, int) and len(value) != action.nargs:
+            raise InputError(f"--spec {path}: {key} takes {action.nargs} values, got {len(value)}")
+        if action.nargs not in ("+", "*") and not isinstance(action.nargs, int):
             raise InputError(f"--spec {path}: {key} takes one value, got a list")
         return [f"--{name}", *map(str, value)]
+    if isinstance(value, dict) and action.metavar == "MAPPING":  # --env-kwargs: the mapping as JSON
+        return [f"--{name}", json.dumps(value)]
     if isinstance(value, dict) or value is None:
         raise InputError(f"--spec {path}: {key} needs a value, got {value!r}")
     return [f"--{name}", str(value)]

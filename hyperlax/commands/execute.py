@@ -15,7 +15,7 @@ from hyperlax.algos.common import trainable_count
 from hyperlax.commands import signals
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, RunSettings, metrics_row, stopped_row
-from hyperlax.envs.gymnax import EnvSpec, make_env
+from hyperlax.envs.spec import EnvSpec
 from hyperlax.errors import InputError
 from hyperlax.results.files import is_complete, read_batch, write_batch
 from hyperlax.results.progress import BatchProgress
@@ -24,8 +24,9 @@ from hyperlax.space.recipes import Recipe
 log = logging.getLogger(__name__)
 
 
-def make_runner(recipe: Recipe, env_config: str, settings: RunSettings) -> tuple[EnvSpec, Runner]:
-    spec = make_env(env_config)
+def make_runner(recipe: Recipe, env, settings: RunSettings) -> tuple[EnvSpec, Runner]:
+    """The env (a rundir.EnvChoice) built and checked, and a runner of the recipe's algorithm on it."""
+    spec = env.make()
     return spec, Runner(recipe.algorithm, spec, settings)
 
 
@@ -34,6 +35,15 @@ def param_count(runner: Runner, sample) -> int:
     hp, s = runner.make_hp(sample), runner.settings
     train = runner.algorithm.make_train(hp, runner.spec, s.total_timesteps, s.num_evaluations, s.eval_episodes)
     return trainable_count(jax.eval_shape(train.init, hp, jax.ShapeDtypeStruct((2,), jnp.uint32)))
+
+
+def note_return_range(console: Console, spec: EnvSpec) -> None:
+    """Say once that the normalised metrics are unavailable (NaN in the results) for an env without a range."""
+    if spec.return_range is None:
+        console.print(
+            f"note: {spec.name} has no return range, so stability_score and normalized_auc are unavailable (NaN); "
+            f"give --return-range LOW HIGH to have them"
+        )
 
 
 def pending_plans(plans: list, samples_dir: Path) -> list:

@@ -5,20 +5,25 @@ the given values over those a resumed run stored (which must not change what dec
 the defaults.
 """
 
+import math
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import yaml
 from filelock import FileLock, Timeout
 
 from hyperlax.commands.options import check_values, defaults_of, fixed_options, with_defaults
 from hyperlax.commands.provenance import versions, warn_if_changed
 from hyperlax.engine.runner import RunSettings
 from hyperlax.envs import in_memory
-from hyperlax.envs.gymnax import EnvSpec
+from hyperlax.envs.registry import env_dir_name, make_env
+from hyperlax.envs.spec import EnvSpec
+from hyperlax.envs.user import source_of
 from hyperlax.errors import InputError
+from hyperlax.registry import is_file_reference, split_reference
 from hyperlax.results.files import read_json
 from hyperlax.space.recipes import Recipe
 
@@ -77,8 +82,8 @@ def exclusive(run_dir: Path, recheck: Callable | None = None):
 
 
 def run_dir(output_root, recipe: Recipe, env_config: str) -> Path:
-    """<output-root>/<recipe>/<env with '.' replaced by '_'>: where a sweep or study of this pair lives."""
-    return Path(output_root) / recipe.name / env_config.replace(".", "_")
+    """<output-root>/<recipe>/<env's directory name>: where a sweep or study of this pair lives."""
+    return Path(output_root) / recipe.name / env_dir_name(env_config)
 
 
 def given_values(args) -> dict:
@@ -169,15 +174,88 @@ def run_record(args, settings: RunSettings, recipe: Recipe, spec: EnvSpec, **arg
             "num_evaluations": settings.num_evaluations,
             "eval_episodes": settings.eval_episodes,
             "resume_from": None,
+            "allow_env_change": None,  # given anew on each resume, never inherited
             **args_override,
         },
         "recipe": recipe.name,
         "distributions": {k: repr(v) for k, v in recipe.distributions.items()},
-        "env": {
-            "name": spec.name,
-            "gymnax_id": spec.gymnax_id,
-            "return_range": spec.return_range,
-            **({"source": "in-memory"} if in_memory.is_in_memory(spec.name) else {}),
-        },
+        "env": {**env_record(spec), **({"source": "in-memory"} if in_memory.is_in_memory(spec.name) else {})},
         "versions": versions(spec.env),
     }
+
+
+def env_record(spec: EnvSpec) -> dict:
+    """The env as a run stores it: the reference as given, its id and params digest, its return range, and for a
+    user env the factory's file (absolute path, SHA-256), so resumes and workers elsewhere find and check it."""
+    source = source_of(spec.name)
+    record = {"name": spec.name, "id": spec.env_id, "params_digest": spec.params_digest}
+    return {**record, "return_range": spec.return_range, **({"source": source} if source else {})}
+
+
+@dataclass(frozen=True)
+class EnvChoice:
+    """--env-config, --env-kwargs and --return-range, parsed and checked; `make()` builds the env."""
+
+    reference: str
+    kwargs: dict | None = None
+    return_range: tuple | None = None
+
+    def make(self) -> EnvSpec:
+        return make_env(self.reference, self.kwargs, self.return_range)
+
+
+def env_choice(values: dict, run_file: Path | None = None, allow_change: bool = False) -> EnvChoice:
+    """The env of resolved arguments (or a run's stored ones); with the run file of a run being continued, a user
+    env's file is found again (at the stored absolute path when the reference no longer resolves) and checked
+    against its stored SHA-256."""
+    reference = values["env_config"]
+    stored = read_json(run_file, "stored run").get("env") if run_file is not None and run_file.is_file() else None
+    if isinstance(stored, dict) and isinstance(stored.get("source"), dict):
+        reference = located(reference, stored["source"], allow_change, run_file)
+    kwargs = parse_env_kwargs(values.get("env_kwargs"))
+    return EnvChoice(reference, kwargs, parse_return_range(values.get("return_range")))
+
+
+def located(reference: str, source: dict, allow_change: bool, run_file: Path) -> str:
+    """`reference`, or the stored absolute path with its factory when the reference no longer finds the file."""
+    current = source_of(reference)
+    if current is None and is_file_reference(reference) and Path(str(source.get("path"))).is_file():
+        reference = f"{source['path']}:{split_reference(reference)[1]}"
+        current = source_of(reference)
+    if current is None:
+        raise InputError(f"env '{reference}': its file {source.get('path')} (stored in {run_file}) is gone; restore it")
+    if current["sha256"] != source.get("sha256") and not allow_change:
+        raise InputError(
+            f"env '{reference}': {current['path']} changed since the run in {run_file.parent} started (SHA-256 "
+            f"differs); restore it, or pass --allow-env-change to continue with the changed env"
+        )
+    return reference
+
+
+def parse_env_kwargs(value) -> dict | None:
+    """--env-kwargs as a mapping: JSON or YAML text (or a spec's mapping) with string keys."""
+    if value is None or isinstance(value, dict):
+        mapping = value
+    else:
+        try:
+            mapping = yaml.safe_load(str(value))
+        except yaml.YAMLError as exc:
+            problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+            raise InputError(f"--env-kwargs: not valid JSON or YAML ({problem}); give a mapping such as "
+                             f"'{{\"max_steps_in_episode\": 200}}'") from None  # fmt: skip
+    if mapping is not None and (not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping)):
+        raise InputError(f"--env-kwargs: expected a mapping of parameter names to values, got {value!r}")
+    return mapping or None
+
+
+def parse_return_range(value) -> tuple | None:
+    """--return-range LOW HIGH: two finite numbers, LOW below HIGH."""
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise InputError(f"--return-range: expected two numbers LOW HIGH, got {value!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise InputError(f"--return-range {low:g} {high:g}: expected finite numbers with LOW below HIGH")
+    return (low, high)

@@ -11,12 +11,13 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from hyperlax.commands.execute import make_runner, run_plans, stream
+from hyperlax.commands.execute import make_runner, note_return_range, run_plans, stream
 from hyperlax.commands.options import SweepArgs
 from hyperlax.commands.pruning import PrunerSettings, check_pruner, make_pruner
 from hyperlax.commands.rundir import (
     StoredRun,
     check_output_root,
+    env_choice,
     exclusive,
     given_values,
     merge_options,
@@ -75,7 +76,8 @@ def sweep(args: SweepArgs, console: Console) -> Path:
         group_by_structure=args.group_by_structural_hparams,
     )
     check_pruner(PrunerSettings.of(args), ["final_performance"], settings.num_evaluations)
-    spec, runner = make_runner(recipe, args.env_config, settings)
+    env = env_choice(vars(args), resume_dir and resume_dir / SWEEP_FILE, args.allow_env_change)
+    spec, runner = make_runner(recipe, env, settings)
     defaults = recipe.defaults()
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
     samples = [Sample.from_values(i, values, defaults) for i, values in enumerate(drawn)]
@@ -97,10 +99,11 @@ def run_sweep(
     args: SweepArgs, name: str, runner, samples: list, plans: list, sweep_dir: Path, console: Console
 ) -> None:
     settings, spec = runner.settings, runner.spec
+    note_return_range(console, spec)
     unit = "runs" if args.sequential else "batches"
     layout = f"{len(plans)} {unit}" if args.pruner == "none" else f"a pool of {args.hparam_batch_size} slots"
     console.print(
-        f"sweep: {len(samples)} samples of {name} on {spec.name} ({spec.gymnax_id}), "
+        f"sweep: {len(samples)} samples of {name} on {spec.name} ({spec.env_id}), "
         f"{layout}, pruner {args.pruner}, {settings.num_seeds} seeds, {settings.total_timesteps} env steps each "
         f"-> {sweep_dir}"
     )

@@ -17,7 +17,7 @@ import numpy as np
 from hyperlax.algos.common import config_from_flat, stack_configs, structural_key
 from hyperlax.algos.protocol import Algorithm
 from hyperlax.engine.programs import Meter, cache_hits, config_sharding, listen_for_cache_hits, over_rows, run_parallel
-from hyperlax.envs.gymnax import EnvSpec
+from hyperlax.envs.spec import EnvSpec
 from hyperlax.errors import InputError
 from hyperlax.results.metrics import compute_metrics, steps_per_second
 from hyperlax.results.outcomes import Reason, Status

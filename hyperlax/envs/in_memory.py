@@ -26,3 +26,16 @@ def register(reference: str, spec) -> None:
 def registered(reference: str):
     """The EnvSpec registered under `reference`, or None: not in this process."""
     return _SPECS.get(reference)
+
+
+def spec_of(reference: str):
+    """The EnvSpec registered under `reference` in this process; another process's is an input error."""
+    from hyperlax.errors import InputError
+
+    spec = registered(reference)
+    if spec is None:
+        raise InputError(
+            f"env '{reference}' was an env object in another Python process; continue in Python with the same "
+            "object (hyperlax.optimize(env=...)), or give an importable env (module:make)"
+        )
+    return spec

@@ -42,14 +42,25 @@ def aggregate_seeds(values, how: str) -> float:
     raise ValueError(f"unknown seed aggregate '{how}'; valid: {', '.join(SEED_AGGREGATES)}")
 
 
-def normalized_auc(curves: np.ndarray, eval_steps: np.ndarray, return_range: tuple) -> np.ndarray:
+def normalized_auc(curves: np.ndarray, eval_steps: np.ndarray, return_range: tuple | None) -> np.ndarray:
     """Trapezoid of clip((y - R_min) / (R_max - R_min), 0, 1) over [0, t_K] / t_K, with y(0) = R_min, along
-    the last axis of `curves` (one curve or one per seed)."""
+    the last axis of `curves` (one curve or one per seed); NaN without a return range."""
+    if return_range is None:
+        return np.full(np.shape(curves)[:-1], np.nan)
     r_min, r_max = return_range
     normalized = np.clip((curves - r_min) / (r_max - r_min), 0.0, 1.0)
     t = np.concatenate([[0.0], eval_steps])
     y = np.concatenate([np.zeros(normalized.shape[:-1] + (1,)), normalized], axis=-1)  # y(0) normalised to 0
     return np.trapezoid(y, t, axis=-1) / t[-1]
+
+
+def stability_score(per_seed_final: np.ndarray, return_range: tuple | None) -> float:
+    """clip(1 - IQR of the seeds' final returns / (R_max - R_min), 0, 1); NaN without a return range."""
+    if return_range is None:
+        return math.nan
+    r_min, r_max = return_range
+    q75, q25 = np.percentile(per_seed_final, [75, 25])
+    return float(np.clip(1.0 - (q75 - q25) / (r_max - r_min), 0.0, 1.0))
 
 
 def compute_metrics(
@@ -76,12 +87,10 @@ def compute_metrics(
         auc = float(normalized_auc(curve, eval_steps, return_range))
     else:
         peak, final, auc = (aggregate_seeds(v, seed_aggregate) for v in (per_seed_peak, per_seed_final, per_seed_auc))
-    r_min, r_max = return_range
-    q75, q25 = np.percentile(per_seed_final, [75, 25])
     return {
         "peak_performance": peak,
         "final_performance": final,
-        "stability_score": float(np.clip(1.0 - (q75 - q25) / (r_max - r_min), 0.0, 1.0)),
+        "stability_score": stability_score(per_seed_final, return_range),
         "normalized_auc": auc,
         "per_seed_final_returns": [float(v) for v in per_seed_final],
         "per_seed_peak_performance": [float(v) for v in per_seed_peak],

@@ -19,3 +19,5 @@ CONSTRAINT_METRICS = (
 SEED_AGGREGATES = ("mean", "iqm", "median", "min", "mean-minus-std")
 # Objectives that the eval return at an evaluation forecasts: a pruner may compare those returns.
 RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")
+# Objectives that divide by the env's return range: unavailable (NaN) for an env without one.
+RANGE_OBJECTIVES = ("stability_score", "normalized_auc")

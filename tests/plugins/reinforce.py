@@ -12,7 +12,7 @@ from flax import struct
 from hyperlax.algos import distributions as D
 from hyperlax.algos.common import Train, make_segment, structural, traced, tree_is_finite
 from hyperlax.algos.networks import MLP
-from hyperlax.envs.gymnax import EnvSpec, reset_envs, step_envs
+from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "reinforce"
 SUPPORTS_DISCRETE = True

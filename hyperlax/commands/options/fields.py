@@ -141,6 +141,7 @@ def markdown_table(options: list) -> str:
         meta = f.metadata
         label = f.name if meta["argparse"].get("positional") else flag_name(f.name)
         metavar = meta["argparse"].get("metavar")
+        metavar = " ".join(metavar) if isinstance(metavar, tuple) else metavar
         if metavar and not meta["argparse"].get("positional"):
             label += f" [{metavar}]" if meta["argparse"].get("nargs") == "?" else f" {metavar}"
         shown = default_text(f) or ("required" if meta["argparse"].get("required") else "")

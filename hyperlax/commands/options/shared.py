@@ -4,7 +4,7 @@ not)."""
 
 from dataclasses import dataclass
 
-from hyperlax.commands.options.fields import int_in, nonnegative_int, option
+from hyperlax.commands.options.fields import int_in, nonnegative_int, option, parse_bool
 from hyperlax.results.objectives import SEED_AGGREGATES
 
 
@@ -60,9 +60,34 @@ class RunArgs:
         "recipe name (ppo_mlp, sac_mlp, dqn_mlp) or path to your recipe .py file", "ppo_mlp", fixed=True
     )
     env_config: str | None = option(
-        "gymnax.pendulum, gymnax.cartpole, gymnax.acrobot or gymnax.mountain_car_continuous",
+        "gymnax:<id> for any env gymnax registers (gymnax:CartPole-v1, gymnax:Breakout-MinAtar, ...), the short "
+        "names gymnax.pendulum, gymnax.cartpole, gymnax.acrobot, gymnax.mountain_car_continuous, or your own "
+        "env: path/to/file.py:make or package.module:make (see Bring your own environment)",
         "gymnax.pendulum",
         fixed=True,
+    )
+    env_kwargs: str | None = option(
+        "the env's parameters as a JSON or YAML mapping, e.g. '{\"max_steps_in_episode\": 200}': gymnax params "
+        "fields (checked by name and type), or the keywords of your make(**kwargs)",
+        shown="the env's",
+        metavar="MAPPING",
+        fixed=True,
+    )
+    return_range: list | None = option(
+        "bounds of an episode's return, for normalized_auc and stability_score",
+        shown="the catalog's (hyperlax/envs/catalog.py); without one those two metrics are unavailable",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        fixed=True,
+    )
+    allow_env_change: bool | None = option(
+        "resume (or join) although your env's file changed since the run started (its SHA-256 is stored)",
+        False,
+        type=parse_bool,
+        nargs="?",
+        const=True,
+        metavar="True/False",
     )
     total_timesteps: int | None = option(
         "env steps per configuration and seed",

@@ -20,12 +20,13 @@ import numpy as np
 from rich.console import Console
 
 from hyperlax.algos.common import dotted_key, is_traced
-from hyperlax.commands.execute import make_runner
+from hyperlax.commands.execute import make_runner, note_return_range
 from hyperlax.commands.options import PBTArgs
 from hyperlax.commands.pbt.records import best_schedule, load_checkpoint, save_checkpoint, write_outputs
 from hyperlax.commands.rundir import (
     StoredRun,
     check_output_root,
+    env_choice,
     exclusive,
     given_values,
     merge_options,
@@ -162,7 +163,9 @@ def pbt_search(args: PBTArgs, console: Console) -> Path:
             f"--ready-interval {args.ready_interval} leaves no exploit step in {settings.num_evaluations} "
             f"evaluations; give fewer than --num-evaluations"
         )
-    spec, runner = make_runner(recipe, args.env_config, settings)
+    env = env_choice(vars(args), resume_dir and resume_dir / PBT_FILE, args.allow_env_change)
+    spec, runner = make_runner(recipe, env, settings)
+    note_return_range(console, spec)
     check_structures(runner, recipe, args.population_size, "--population-size")
     with exclusive(out):
         if resume_dir is None:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from hyperlax.commands.execute import make_runner
 from hyperlax.commands.pbt.search import PBT_FILE
-from hyperlax.commands.rundir import stored_args
+from hyperlax.commands.rundir import env_choice, stored_args
 from hyperlax.commands.settings import FRESH_SEED_OFFSET
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import RunSettings, Sample, metrics_row
@@ -60,7 +60,7 @@ def validate_pbt(study_dir: str, num_seeds: int, console: Console) -> Path:
         total_timesteps=stored["total_timesteps"], num_evaluations=stored["num_evaluations"], num_seeds=num_seeds,
         eval_episodes=stored["eval_episodes"], seed=stored["seed"] + FRESH_SEED_OFFSET, hparam_batch_size=2,
     )  # fmt: skip
-    spec, runner = make_runner(recipe, stored["env_config"], settings)
+    spec, runner = make_runner(recipe, env_choice(stored, out / PBT_FILE), settings)
     final = best["schedule"][-1]["hparams"]
     console.print(f"replaying member {best['member']}'s schedule beside its final values on {num_seeds} fresh seeds")
     start = time.perf_counter()

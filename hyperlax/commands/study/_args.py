@@ -6,6 +6,7 @@ from pathlib import Path
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, check_pruner
 from hyperlax.commands.rundir import (
+    EnvChoice,
     StoredRun,
     check_output_root,
     given_values,
@@ -15,7 +16,8 @@ from hyperlax.commands.rundir import (
     stored_args,
 )
 from hyperlax.commands.settings import check_width, recipe_evaluations
-from hyperlax.commands.study._constraints import check_constraints
+from hyperlax.commands.study._constraints import check_constraints, parse_bounds
+from hyperlax.commands.study._params import json_encoded_keys
 from hyperlax.commands.study._reevaluate import Reevaluation
 from hyperlax.commands.study._samplers import SAMPLERS, is_user_sampler, user_sampler_class
 from hyperlax.commands.study._storage import (
@@ -27,8 +29,9 @@ from hyperlax.commands.study._storage import (
     mask_url,
 )
 from hyperlax.commands.study._warm import WarmStart
+from hyperlax.envs.registry import env_dir_name
 from hyperlax.errors import InputError
-from hyperlax.results.objectives import STUDY_OBJECTIVES
+from hyperlax.results.objectives import RANGE_OBJECTIVES, STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space, read_option
 
@@ -104,7 +107,7 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
     if args.resume_from is None:
         check_output_root(merged["output_root"])
     recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
-    merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
+    merged.setdefault("study_name", f"{recipe.name}_{env_dir_name(merged['env_config'])}")
     if args.resume_from is not None:
         return merged, Path(args.resume_from), recipe
     study_dir = run_dir(merged["output_root"], recipe, merged["env_config"])
@@ -157,9 +160,19 @@ def warm_start_of(args: SearchArgs) -> WarmStart:
     return WarmStart(args.warm_start_from, args.warm_start_top_k, args.narrow, args.env_config, fixed)
 
 
-def reevaluation_of(args: SearchArgs) -> Reevaluation:
+def reevaluation_of(args: SearchArgs, env: EnvChoice) -> Reevaluation:
     resumed = args.resume_from is not None
-    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, args.env_config, resumed)
+    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, env, resumed)
+
+
+def check_objectives_available(names: list, spec) -> None:
+    """An objective divided by the return range cannot be optimised on an env without one."""
+    for name in names:
+        if name in RANGE_OBJECTIVES and spec.return_range is None:
+            raise InputError(
+                f"--objective-names {name}: {spec.name} has no return range, so {name} is unavailable; give "
+                f"--return-range LOW HIGH, or optimise peak_performance or final_performance"
+            )
 
 
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
@@ -190,3 +203,25 @@ def check_tracking_uri(uri: str | None) -> None:
         )
     if importlib.util.find_spec("mlflow") is None:
         raise InputError("--mlflow-tracking-uri needs the mlflow package: pip install 'hyperlax[mlflow]'")
+
+
+def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict:
+    """What the study itself keeps: workers on other machines check their settings against it."""
+    return {
+        "recipe": recipe.name,
+        "env_config": spec.name,
+        "seed": args.seed,
+        "num_seeds": settings.num_seeds,
+        "total_timesteps": settings.total_timesteps,
+        "num_evaluations": settings.num_evaluations,
+        "eval_episodes": settings.eval_episodes,
+        "distributions": {k: repr(v) for k, v in sorted(recipe.distributions.items())},
+        "json_encoded_params": json_encoded_keys(recipe.distributions),
+        # Recorded only when not the default, so studies stored before the option exist stay joinable.
+        **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
+        **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
+        **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
+        **({"env_kwargs": args.env_kwargs} if args.env_kwargs is not None else {}),
+        **({"return_range": list(args.return_range)} if args.return_range is not None else {}),
+    }

@@ -19,7 +19,7 @@ def header_lines(args, recipe, spec, settings, width: int, url: str, continuing:
     programs = f"{plural(width, 'trial')} × {plural(settings.num_seeds, 'seed')}"
     return [
         f"optuna study '{args.study_name}'{' (continued)' if continuing else ''}: {args.n_trials} trials",
-        f"  {recipe.name} on {spec.name} ({spec.gymnax_id})",
+        f"  {recipe.name} on {spec.name} ({spec.env_id})",
         f"  {objectives}",
         *([f"  constraints {', '.join(args.constraint)}"] if args.constraint else []),
         f"  sampler {args.sampler}, pruner {args.pruner}; {settings.total_timesteps:,} env steps per trial",

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyperlax.commands.execute import make_runner, run_plans
+from hyperlax.commands.rundir import EnvChoice
 from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
@@ -66,7 +67,7 @@ class Reevaluation:
     top: int
     num_seeds: int
     study_seed: int
-    env_config: str
+    env: EnvChoice
     resumed: bool = False
 
 
@@ -94,9 +95,7 @@ def reevaluate(
         console.print(f"re-evaluating {len(missing)} trial(s) on {num_seeds} fresh seeds -> {where}")
         fresh = dataclasses.replace(settings, num_seeds=num_seeds, seed=seed, hparam_batch_size=len(missing))
         try:
-            stored.update(
-                train(samples_of(study, missing, recipe), recipe, asked.env_config, fresh, study_dir, console)
-            )
+            stored.update(train(samples_of(study, missing, recipe), recipe, asked.env, fresh, study_dir, console))
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM
             raise interrupted(exc, "every trial is kept; the re-evaluation stopped", study_dir, ": finish it") from None
     trials_attr = {str(t.number): stored[t.number] for t in trials}
@@ -115,9 +114,9 @@ def samples_of(study, trials: list, recipe) -> list:
     ]
 
 
-def train(samples: list, recipe, env_config: str, settings: RunSettings, study_dir: Path, console: Console) -> dict:
+def train(samples: list, recipe, env: EnvChoice, settings: RunSettings, study_dir: Path, console: Console) -> dict:
     """Train the samples as one batch (one per structure) in a new reevaluation/round_NNNN; their records."""
-    _, runner = make_runner(recipe, env_config, settings)
+    _, runner = make_runner(recipe, env, settings)
     round_dir = claim_numbered_dir(study_dir / REEVALUATION_DIR, "round")
     run_plans(runner, runner.plan(samples), round_dir / "samples", console, "re-evaluation batches")
     records = {}

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from hyperlax.commands.execute import make_runner, run_plans
 from hyperlax.commands.options import ValidateArgs, check_values, with_defaults
-from hyperlax.commands.rundir import stored_args
+from hyperlax.commands.rundir import env_choice, stored_args
 from hyperlax.commands.settings import FRESH_SEED_OFFSET
 from hyperlax.commands.study._plots import curves_figure, write_page
 from hyperlax.commands.study._reevaluate import SHARED_KEYS, samples_of
@@ -74,7 +74,7 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         hparam_batch_size=len(samples) + 1,
         seed_aggregate=stored.get("seed_aggregate") or "mean",
     )
-    _, runner = make_runner(recipe, stored["env_config"], settings)
+    _, runner = make_runner(recipe, env_choice(stored, study_path / STUDY_FILE), settings)
     console.print(
         f"validating {len(samples)} trial(s) of study '{study.study_name}' and the recipe's default "
         f"configuration on {num_seeds} fresh seeds -> {out_dir}"

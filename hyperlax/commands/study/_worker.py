@@ -21,13 +21,28 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
-from hyperlax.commands.execute import make_runner, param_count, stream
+from hyperlax.commands.execute import make_runner, note_return_range, param_count, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
-from hyperlax.commands.rundir import exclusive, make_run_dir, run_record
+from hyperlax.commands.rundir import (
+    EnvChoice,
+    env_choice,
+    exclusive,
+    make_run_dir,
+    parse_env_kwargs,
+    parse_return_range,
+    run_record,
+)
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
-from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
+from hyperlax.commands.study._args import (
+    check_objectives_available,
+    reevaluation_of,
+    resolve_args,
+    study_record,
+    study_target,
+    warm_start_of,
+)
 from hyperlax.commands.study._constraints import CONSTRAINT_ATTR, parse_bounds, violations
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
@@ -40,7 +55,7 @@ from hyperlax.commands.study._ledger import (
     was_trained,
 )
 from hyperlax.commands.study._lines import boundary_warnings, header_lines, trial_line
-from hyperlax.commands.study._params import decode_params, json_encoded_keys, json_keys_of, suggest_values
+from hyperlax.commands.study._params import decode_params, json_keys_of, suggest_values
 from hyperlax.commands.study._reevaluate import reevaluate
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._samplers import make_sampler
@@ -250,26 +265,6 @@ class Search:
         self.progress.set_extra(best_text(self.study, short=True))
 
 
-def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict:
-    """What the study itself keeps: workers on other machines check their settings against it."""
-    return {
-        "recipe": recipe.name,
-        "env_config": spec.name,
-        "seed": args.seed,
-        "num_seeds": settings.num_seeds,
-        "total_timesteps": settings.total_timesteps,
-        "num_evaluations": settings.num_evaluations,
-        "eval_episodes": settings.eval_episodes,
-        "distributions": {k: repr(v) for k, v in sorted(recipe.distributions.items())},
-        "json_encoded_params": json_encoded_keys(recipe.distributions),
-        # Recorded only when not the default, so studies stored before the option exist stay joinable.
-        **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
-        **({"search_space": args.search_space} if args.search_space is not None else {}),
-        **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
-        **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
-    }
-
-
 def open_tracking(args: SearchArgs, record: dict, storage: str):
     """The study's MLflow tracker (--mlflow-tracking-uri), or None; its parent run holds the study's settings."""
     if args.mlflow_tracking_uri is None:
@@ -317,7 +312,9 @@ def search(args: SearchArgs, console: Console) -> Path:
     recipe, warm_params, phases = warm_start(recipe, warm_start_of(args))
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
-    spec, runner = make_runner(recipe, args.env_config, settings)
+    env = env_choice(vars(args), study_dir / STUDY_FILE if continuing else None, args.allow_env_change)
+    spec, runner = make_runner(recipe, env, settings)
+    check_objectives_available(args.objective_names, spec)
     check_structures(runner, recipe, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     # One writer per study directory, unless the study lives in a shared storage: its workers may share one.
     with exclusive(study_dir) if args.storage is None else nullcontext():
@@ -328,6 +325,7 @@ def run_study(
     args: SearchArgs, study_dir: Path, recipe, continuing: bool, runner: Runner, console: Console, warm=([], [])
 ) -> Path:
     settings, spec = runner.settings, runner.spec
+    note_return_range(console, spec)
     record = study_record(recipe, spec, settings, args, warm[1])
     population = args.nsga_population or args.optuna_study_batch_size
     sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
@@ -371,7 +369,8 @@ def run_study(
         from hyperlax.commands.study._tracking import finish_tracking
 
         finish_tracking(worker.tracker)
-    reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
+    env = EnvChoice(spec.name, parse_env_kwargs(args.env_kwargs), parse_return_range(args.return_range))
+    reevaluate(study, recipe, reevaluation_of(args, env), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     warn_at_boundaries(study, recipe.distributions)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
