@@ -36,7 +36,7 @@ from hyperlax.commands.options import (
     flag_name,
     with_defaults,
 )
-from hyperlax.errors import InputError
+from hyperlax.errors import InputError, RunFailed
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -240,6 +240,9 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 2
+    except RunFailed as exc:
+        print(f"hyperlax: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, at any point (while JAX starts up too)
         stop = signals.as_interrupted(exc)
         kept = stop.kept or "finished work is kept on disk; continue with --resume-from <dir>"
