@@ -124,9 +124,20 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         shown="off",
     )
     mlflow_tracking_uri: str | None = option(
-        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "
+        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs the mlflow extra): "
         "a parent run per study, a nested run per trial as it is told",
         metavar="URI",
+    )
+    wandb_project: str | None = option(
+        "log the study to Weights & Biases (needs the wandb extra): a run per trial in this project, grouped by the "
+        "study's name, with its params, final metrics, state and eval-return curve (step = env steps); "
+        "WANDB_MODE=offline writes them under WANDB_DIR",
+        metavar="NAME",
+    )
+    tensorboard_dir: str | None = option(
+        "write TensorBoard event files (needs the tensorboard extra): DIR/<study name>/trial_NNNNN per trial, with "
+        "its eval-return curve (step = env steps), final metrics, params and state",
+        metavar="DIR",
     )
 
 

@@ -26,6 +26,7 @@ from hyperlax.commands.study._storage import (
     check_storage,
     mask_url,
 )
+from hyperlax.commands.study._tracking import TRACKERS, check_trackers
 from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
 from hyperlax.results.objectives import STUDY_OBJECTIVES
@@ -172,21 +173,4 @@ def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
             "given: drop --patience, or give one objective"
         )
     check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
-    check_tracking_uri(args.mlflow_tracking_uri)
-
-
-TRACKING_SCHEMES = ("file", "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
-
-
-def check_tracking_uri(uri: str | None) -> None:
-    """--mlflow-tracking-uri: a URI of a store MLflow knows, and the mlflow package installed."""
-    if uri is None:
-        return
-    scheme = uri.split(":", 1)[0].split("+", 1)[0] if ":" in uri else ""
-    if not uri.strip() or scheme not in TRACKING_SCHEMES:
-        raise InputError(
-            f"--mlflow-tracking-uri {uri!r}: expected a URI of {', '.join(f'{s}:' for s in TRACKING_SCHEMES)} "
-            "(e.g. file:/tmp/mlruns or sqlite:///mlflow.db)"
-        )
-    if importlib.util.find_spec("mlflow") is None:
-        raise InputError("--mlflow-tracking-uri needs the mlflow package: pip install 'hyperlax[mlflow]'")
+    check_trackers({option: getattr(args, option) for option in TRACKERS})

@@ -46,6 +46,7 @@ from hyperlax.commands.study._reports import best_text, print_summary, write_out
 from hyperlax.commands.study._samplers import make_sampler
 from hyperlax.commands.study._selection import best_trial, selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
+from hyperlax.commands.study._tracking import TRACKERS, StudyInfo, open_trackers
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, Sample
@@ -101,7 +102,7 @@ class Search:
         self.progress = BatchProgress(console, args.n_trials, settings.num_evaluations, "trials")
         self.capacity = args.runner_hparam_batch_size
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
-        self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.commands.study._tracking's Tracker
+        self.tracker = None  # the study's trackers (MLflow, W&B, TensorBoard): hyperlax.commands.study._tracking
         self.bounds = parse_bounds(args.constraint)
         self.param_counts = {}  # structure -> trainable parameters: shapes depend on the structure alone
 
@@ -222,9 +223,7 @@ class Search:
             log.warning("trial %d was already finished by another worker; its result stays in %s", number, trial_dir)
         else:
             if self.tracker is not None:
-                from hyperlax.commands.study._tracking import track_trial
-
-                track_trial(self.tracker, number, state.name, row, trial_dir)
+                self.tracker.log_trial(number, state.name, row, trial_dir)
             if not self.args.quiet:
                 bounds = attrs.get(CONSTRAINT_ATTR)
                 line = trial_line(number, state.name, values, reason, values_of, self.defaults, bounds)
@@ -271,15 +270,14 @@ def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict
 
 
 def open_tracking(args: SearchArgs, record: dict, storage: str):
-    """The study's MLflow tracker (--mlflow-tracking-uri), or None; its parent run holds the study's settings."""
-    if args.mlflow_tracking_uri is None:
-        return None
-    from hyperlax.commands.study._tracking import open_tracker
-
+    """The study's trackers (--mlflow-tracking-uri, --wandb-project, --tensorboard-dir), or None; each is given
+    the study's settings."""
     keys = ("recipe", "env_config", "seed", "num_seeds", "total_timesteps", "num_evaluations", "eval_episodes")
     settings = {**{k: record[k] for k in keys}, "sampler": args.sampler, "pruner": args.pruner}
     settings.update(objective_names=args.objective_names, objective_directions=args.objective_directions)
-    return open_tracker(args.mlflow_tracking_uri, args.study_name, storage, settings)
+    return open_trackers(
+        {option: getattr(args, option) for option in TRACKERS}, StudyInfo(args.study_name, storage, settings)
+    )
 
 
 def warn_at_boundaries(study, distributions: dict) -> None:
@@ -367,10 +365,8 @@ def run_study(
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
         )
-    if worker.tracker is not None:  # the study's run ends with this worker; a resume or other worker reopens it
-        from hyperlax.commands.study._tracking import finish_tracking
-
-        finish_tracking(worker.tracker)
+    if worker.tracker is not None:  # the study's tracking ends with this worker; a resume or other worker reopens it
+        worker.tracker.finish()
     reevaluate(study, recipe, reevaluation_of(args), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
     warn_at_boundaries(study, recipe.distributions)
