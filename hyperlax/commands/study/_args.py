@@ -31,7 +31,7 @@ from hyperlax.commands.study._warm import WarmStart
 from hyperlax.errors import InputError
 from hyperlax.results.objectives import STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
-from hyperlax.space.spec import apply_space, read_option
+from hyperlax.space.spec import apply_grid, apply_space, grid_size, read_grid, read_option
 
 DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
@@ -105,6 +105,7 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
     if args.resume_from is None:
         check_output_root(merged["output_root"])
     recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
+    recipe = apply_grid(recipe, merged.get("grid"))
     merged.setdefault("study_name", f"{recipe.name}_{merged['env_config'].replace('.', '_')}")
     if args.resume_from is not None:
         return merged, Path(args.resume_from), recipe
@@ -134,6 +135,7 @@ def resolve_args(args: SearchArgs):
     merged.setdefault("total_timesteps", min(training_steps, MAX_DEFAULT_TIMESTEPS))
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
+    check_grid(merged, "n_trials" in given or args.resume_from is not None)
     merged["output_root"] = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
     check_objectives(merged["objective_names"], merged["objective_directions"])
     resolved = resolved_options(SearchArgs, merged)
@@ -146,6 +148,28 @@ def resolve_args(args: SearchArgs):
     if resolved.storage is not None and "storage" not in given:
         check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
     return resolved, study_dir, recipe, continuing
+
+
+def check_grid(merged: dict, n_trials_given: bool) -> None:
+    """--sampler grid and --grid go together; --n-trials defaults to the grid's size and may not exceed it; a key
+    is in the grid or held fixed, not both."""
+    grid, sampler = merged.get("grid"), merged["sampler"]
+    if (grid is None) != (sampler != "grid"):
+        raise InputError(
+            "--sampler grid walks a --grid (a spec's grid: {dotted.key: [values]}); give both"
+            if grid is None
+            else f"--grid is walked by --sampler grid, not --sampler {sampler}; give --sampler grid"
+        )
+    if grid is None:
+        return
+    size = grid_size(grid)
+    if not n_trials_given:
+        merged["n_trials"] = size
+    if merged["n_trials"] > size:
+        raise InputError(f"--n-trials {merged['n_trials']}: the grid has {size} combinations; give at most {size}")
+    fixed = read_option(merged["search_space"]).get("fixed", {}) if merged.get("search_space") else {}
+    if both := sorted(set(fixed) & set(read_grid(grid))):
+        raise InputError(f"--grid and the spec's fixed both name {', '.join(both)}; a key is in the grid or fixed")
 
 
 def study_target(args: SearchArgs) -> StudyTarget:

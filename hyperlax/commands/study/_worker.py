@@ -93,7 +93,7 @@ class Search:
     def __init__(self, study, storage, runner: Runner, recipe, args: SearchArgs, study_dir: Path, console: Console):
         self.study, self.runner = study, runner
         self.args, self.study_dir, self.console = args, study_dir, console
-        self.distributions = recipe.distributions
+        self.distributions, self.conditions = recipe.distributions, recipe.conditions
         self.defaults = recipe.defaults()
         self.trial_ids = TrialIds(storage, study.study_name)
         self.asked = {}  # trial number -> trial, for the trials in the pool, until told
@@ -164,7 +164,7 @@ class Search:
                 trial = self.study.ask()
             self.heartbeats.add(self.trial_ids(trial.number))
             self.asked[trial.number] = trial
-            values = suggest_values(trial, self.distributions)
+            values = suggest_values(trial, self.distributions, self.conditions, self.defaults)
             samples.append(Sample.from_values(trial.number, values, self.defaults))
         beyond = set(
             beyond_budget(self.study.get_trials(deepcopy=False), [s.sample_id for s in samples], self.args.n_trials)
@@ -264,6 +264,7 @@ def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"conditions": recipe.conditions} if recipe.conditions else {}),
         **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
         **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
     }
@@ -328,7 +329,7 @@ def run_study(
     settings, spec = runner.settings, runner.spec
     record = study_record(recipe, spec, settings, args, warm[1])
     population = args.nsga_population or args.optuna_study_batch_size
-    sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
+    sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials, recipe.distributions)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
     if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
         log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
