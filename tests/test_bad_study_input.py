@@ -8,7 +8,7 @@ import json
 import pytest
 
 from hyperlax.cli.main import main
-from tests.test_bad_input import SEARCH, materialize, snapshot
+from tests.test_bad_input import SEARCH, STORED_STUDY, materialize, snapshot
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"
 GRID = json.dumps({LAYERS: [[8], [4, 4]], "algorithm.hyperparam.actor_lr": [0.001, 0.003]})
@@ -21,8 +21,15 @@ def conditional(condition: str, other: str = "") -> dict:
     return {"s.yaml": f"search_space:\n  {HP}.gamma: {{uniform: [0.9, 0.99], enabled_if: {condition}}}\n{other}"}
 
 
+STUDY_DIR = {"s/study.json": json.dumps(STORED_STUDY)}  # a cartpole study
+VALIDATE = ["validate-best", "--study-dir", "{tmp}/s", "--env-config"]
+
 # (argv, files, message, a package hidden for the case or None)
 CASES = [
+    ([*VALIDATE, "gymnax.acrobot"], STUDY_DIR, "differ from the study's gymnax.cartpole (observations of shape", None),
+    ([*VALIDATE, "gymnax.pendulum"], STUDY_DIR, "its observations of shape (3,), continuous actions of size 1", None),
+    ([*VALIDATE, "gymnax.nowhere"], STUDY_DIR, "unknown env config 'gymnax.nowhere'", None),
+    ([*VALIDATE, "gymnax.acrobot"], {"s/pbt.json": "{}"}, "a pbt-search schedule is replayed on its own env", None),
     (
         [*SEARCH, "--spec", "{tmp}/s.yaml"],
         conditional("{algorithm.x: 1}"),

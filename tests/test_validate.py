@@ -84,3 +84,18 @@ def test_validate_best_trains_with_the_studys_fixed_values(tmp_path, capsys):
     assert len(configs) == 2 and all(c["algorithm.hyperparam.gamma"] == 0.97 for c in configs), configs
     [trial] = json.loads((study_dir / "validation" / "validation.json").read_text())
     assert "algorithm.hyperparam.gamma" not in trial["baseline"]["params"]
+
+
+def test_validate_best_on_another_env_of_the_same_spaces_writes_a_separate_directory(tmp_path, capsys, monkeypatch):
+    from hyperlax.envs import catalog
+
+    copy = {**catalog.ENV_CONFIGS["gymnax.cartpole"], "return_range": (0.0, 200.0)}  # same spaces, another env
+    monkeypatch.setitem(catalog.ENV_CONFIGS, "test.cartpole_copy", copy)
+    assert main([*SEARCH, "--study-name", "e", "--n-trials", "2", "--output-root", str(tmp_path)]) == 0
+    study_dir = study_dir_of(tmp_path)
+    argv = ["validate-best", "--study-dir", str(study_dir), "--num-seeds", "2", "--env-config", "test.cartpole_copy"]
+    assert main(argv) == 0
+    assert "fresh seeds of test.cartpole_copy" in capsys.readouterr().out
+    [trial] = json.loads((study_dir / "validation_test_cartpole_copy" / "validation.json").read_text())
+    assert trial["validation_env_config"] == "test.cartpole_copy" and trial["validation_status"] == "ok"
+    assert trial["baseline"]["validation_status"] == "ok" and not (study_dir / "validation").exists()

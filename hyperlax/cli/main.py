@@ -83,6 +83,10 @@ def run_validate(args, console) -> None:
     from hyperlax.commands.pbt.validate import is_pbt_dir, validate_pbt
 
     if is_pbt_dir(args.study_dir):  # a pbt-search directory: replay the winning schedule
+        if args.env_config is not None:
+            raise InputError(
+                "validate-best --env-config retrains a study's trials; a pbt-search schedule is replayed on its own env"
+            )
         check_values(args)
         validate_pbt(args.study_dir, with_defaults(args).num_seeds, console)
         return

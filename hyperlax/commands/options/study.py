@@ -203,3 +203,10 @@ class ValidateArgs:
     )
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
     num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
+    env_config: str | None = option(
+        "retrain the chosen trial(s) and the default on this env instead of the study's (a robustness check; "
+        "studies only): its observation and action spaces must be the study env's; written to "
+        "validation_<env with . replaced by _>/",
+        shown="the study's",
+        metavar="ENV",
+    )
