@@ -104,7 +104,11 @@ class Trackers:
         self.trackers = trackers
 
     def log_trial(self, number: int, state: str, row: dict, trial_dir: Path) -> None:
-        trial = told_trial(number, state, row, trial_dir)
+        try:
+            trial = told_trial(number, state, row, trial_dir)
+        except Exception as exc:  # the trial's files cannot be read: no tracker logs it, the study goes on
+            log.warning("tracking: trial %d was not logged: %s", number, exc)
+            return
         for tracker in self.trackers:
             try:
                 tracker.log_trial(trial)
