@@ -2,6 +2,11 @@ class InputError(Exception):
     """Bad input from the user: the CLI prints the message on one line and exits with code 2."""
 
 
+class RunFailed(Exception):
+    """A run that failed where its cause is already written down (a worker's log): the CLI prints the message,
+    which names that place, on one line and exits with code 1; a traceback of the parent would say nothing."""
+
+
 def raised(exc: BaseException) -> str:
     """An exception in one line: its type and the first line of its message."""
     if isinstance(exc, SystemExit):

@@ -95,3 +95,15 @@ def test_sigint_to_the_parent_stops_every_worker_and_a_resume_finishes_the_budge
     assert done.returncode == 0, done.stdout + done.stderr
     resumed = journal_trials(study_dir)
     assert sum(t.state == TrialState.COMPLETE for t in resumed) == max(8, finished + 1)
+
+
+def test_a_failed_worker_is_one_line_naming_its_log_and_exit_code_1(tmp_path, monkeypatch, capsys):
+    from hyperlax.cli.main import main
+    from hyperlax.commands.study import _jobs
+
+    failing = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
+    monkeypatch.setattr(_jobs, "start_worker", lambda argv, placement, log: subprocess.Popen(failing))
+    code = main([*SEARCH, "--n-trials", "2", "--n-jobs", "2", "--output-root", str(tmp_path), "--no-compile-cache"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert err.startswith("hyperlax: error: worker 0 of 2 exited with code 3") and err.endswith("worker_0.log")

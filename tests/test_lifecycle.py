@@ -220,7 +220,7 @@ def test_the_mlflow_flag_without_mlflow_is_one_input_error_naming_the_extra(tmp_
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else find_spec(name, *a))
     code, _, err = tiny_study(tmp_path, "--mlflow-tracking-uri", f"file:{tmp_path}/m", capsys=capsys)
-    assert code == 2 and "pip install 'hyperlax[mlflow]'" in err and err.count("\n") == 1, err
+    assert code == 2 and 'pip install -e ".[mlflow]"' in err and err.count("\n") == 1, err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -44,6 +44,7 @@ def test_the_top_k_trials_are_retrained_on_fresh_seeds_and_their_metrics_stored(
         per_seed = record["metrics"]["per_seed_final_returns"]
         assert record["status"] == "ok" and len(per_seed) == SEEDS
         assert record["metrics"]["final_performance"] == min(per_seed)  # the study's --seed-aggregate min
+        assert record["metrics"]["param_count"] == trial.user_attrs["param_count"]  # carried, not retrained
         assert (study_dir / record["batch_dir"] / "success.txt").is_file()
 
 

@@ -26,6 +26,7 @@ from hyperlax.commands.study import (
 )
 from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt
 from hyperlax.space.recipes import load_recipe
+from hyperlax.space.spec import apply_grid
 from tests.conftest import TINY_PPO
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"  # a categorical of lists: [8] or [4, 4]
@@ -247,7 +248,7 @@ def test_masked_urls_never_show_the_password():
 
 BAD_INPUTS = {
     "unknown objective": (["--objective-names", "sharpe_ratio"], "unknown objective 'sharpe_ratio'"),
-    "unknown sampler": (["--sampler", "grid"], "unknown sampler 'grid'"),
+    "unknown sampler": (["--sampler", "gird"], "unknown sampler 'gird'"),
     "directions count": (
         ["--objective-names", "final_performance", "stability_score", "--objective-directions", "maximize"],
         "1 given for 2 objectives",
@@ -322,8 +323,13 @@ def test_every_sampler_suggests_from_the_recipe_space(name):
     if spec.needs and importlib.util.find_spec(spec.needs) is None:
         pytest.skip(f"{spec.needs} is not installed")
     distributions = load_recipe(TINY_PPO).distributions
+    if name == "grid":  # a grid of categoricals over the same keys
+        grid = {"algorithm.hyperparam.actor_lr": [1e-4, 1e-3, 1e-2], "algorithm.hyperparam.gamma": [0.9, 0.99],
+                LAYERS: [[8], [4, 4]]}  # fmt: skip
+        distributions = apply_grid(load_recipe(TINY_PPO), json.dumps(grid)).distributions
     directions = ["maximize", "maximize"] if spec.multi_objective else ["maximize"]
-    study = optuna.create_study(directions=directions, sampler=make_sampler(name, seed=0, population_size=2))
+    sampler = make_sampler(name, seed=0, population_size=2, distributions=distributions)
+    study = optuna.create_study(directions=directions, sampler=sampler)
     for _ in range(3):  # a second super-batch sees the first one's results
         asked = [study.ask() for _ in range(2)]
         for trial in asked:

@@ -114,3 +114,15 @@ def test_the_header_says_trials_at_once_and_programs_in_lines_of_80_columns():
     )
     assert all(len(line) <= 80 for line in lines)
     assert "  up to 8 trials at once, in programs of 1 trial × 2 seeds" in lines
+
+
+def test_a_reevaluated_record_carries_the_trials_param_count():
+    from types import SimpleNamespace
+
+    from hyperlax.commands.study._reevaluate import with_param_counts
+
+    trials = [SimpleNamespace(number=3, user_attrs={"param_count": 1234}), SimpleNamespace(number=4, user_attrs={})]
+    records = {3: {"status": "ok", "metrics": {"final_performance": 1.0}}, 4: {"status": "ok", "metrics": {}}}
+    carried = with_param_counts(records, trials)
+    assert carried[3]["metrics"] == {"final_performance": 1.0, "param_count": 1234}
+    assert carried[4]["metrics"] == {}

@@ -84,3 +84,28 @@ def test_validate_best_trains_with_the_studys_fixed_values(tmp_path, capsys):
     assert len(configs) == 2 and all(c["algorithm.hyperparam.gamma"] == 0.97 for c in configs), configs
     [trial] = json.loads((study_dir / "validation" / "validation.json").read_text())
     assert "algorithm.hyperparam.gamma" not in trial["baseline"]["params"]
+
+
+def test_validate_best_on_another_env_of_the_same_spaces_writes_a_separate_directory(tmp_path, capsys, monkeypatch):
+    # A user env of CartPole's spaces with shorter episodes: another env, same observation and action spaces.
+    (tmp_path / "short_cartpole.py").write_text(
+        "import gymnax\n\n\ndef make():\n    env, params = gymnax.make('CartPole-v1')\n"
+        "    return env, params.replace(max_steps_in_episode=200)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main([*SEARCH, "--study-name", "e", "--n-trials", "2", "--output-root", str(tmp_path)]) == 0
+    study_dir = study_dir_of(tmp_path)
+    argv = [
+        "validate-best",
+        "--study-dir",
+        str(study_dir),
+        "--num-seeds",
+        "2",
+        "--env-config",
+        "short_cartpole.py:make",
+    ]
+    assert main(argv) == 0
+    assert "fresh seeds of short_cartpole.py:make" in capsys.readouterr().out
+    [trial] = json.loads((study_dir / "validation_short_cartpole_make" / "validation.json").read_text())
+    assert trial["validation_env_config"] == "short_cartpole.py:make" and trial["validation_status"] == "ok"
+    assert trial["baseline"]["validation_status"] == "ok" and not (study_dir / "validation").exists()

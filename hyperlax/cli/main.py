@@ -36,7 +36,7 @@ from hyperlax.commands.options import (
     flag_name,
     with_defaults,
 )
-from hyperlax.errors import InputError
+from hyperlax.errors import InputError, RunFailed
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -83,6 +83,10 @@ def run_validate(args, console) -> None:
     from hyperlax.commands.pbt.validate import is_pbt_dir, validate_pbt
 
     if is_pbt_dir(args.study_dir):  # a pbt-search directory: replay the winning schedule
+        if args.env_config is not None:
+            raise InputError(
+                "validate-best --env-config retrains a study's trials; a pbt-search schedule is replayed on its own env"
+            )
         check_values(args)
         validate_pbt(args.study_dir, with_defaults(args).num_seeds, console)
         return
@@ -246,6 +250,9 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 2
+    except RunFailed as exc:
+        print(f"hyperlax: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, at any point (while JAX starts up too)
         stop = signals.as_interrupted(exc)
         kept = stop.kept or "finished work is kept on disk; continue with --resume-from <dir>"

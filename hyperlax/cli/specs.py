@@ -57,6 +57,11 @@ def mapping_flags(parser: argparse.ArgumentParser, spec: dict, path: str) -> lis
             continue
         if name not in actions:
             raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
+        if name == "grid":  # a mapping of dotted keys to values, as one JSON option like the search space
+            if not isinstance(value, dict):
+                raise InputError(f"--spec {path}: grid must map dotted keys to lists of values, got {value!r}")
+            tokens += ["--grid", json.dumps(value, sort_keys=True)]
+            continue
         tokens += spec_tokens(actions[name], name, key, value, path)
     return tokens + (["--search-space", space_option(space, f"--spec {path}")] if space else [])
 

@@ -33,6 +33,7 @@ from hyperlax.errors import InputError
 from hyperlax.results.files import collect_rows, is_complete, write_json_atomic, write_results_csv, write_samples
 from hyperlax.results.outcomes import Status
 from hyperlax.results.progress import BatchProgress
+from hyperlax.space.conditions import enabled_values
 from hyperlax.space.distributions import SAMPLING_METHODS, sample
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
@@ -80,6 +81,8 @@ def sweep(args: SweepArgs, console: Console) -> Path:
     spec, runner = make_runner(recipe, env, settings)
     defaults = recipe.defaults()
     drawn = sample(recipe.distributions, args.num_samples, args.sampling_method, args.seed)
+    if recipe.conditions:  # keys whose enabled_if does not hold take their defaults
+        drawn = [enabled_values(values, recipe.conditions, defaults) for values in drawn]
     samples = [Sample.from_values(i, values, defaults) for i, values in enumerate(drawn)]
     plans = runner.plan(samples)
     batch = max(p.padded_size for p in plans) if args.pruner == "none" else args.hparam_batch_size

@@ -4,7 +4,7 @@ import dataclasses
 import importlib
 import importlib.util
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hyperlax.configs.algo as builtin_recipes
@@ -19,6 +19,7 @@ class Recipe:
     name: str
     base_config: dict
     distributions: dict
+    conditions: dict = field(default_factory=dict)  # key -> {key: value}: searched only then (space.conditions)
 
     @property
     def algo_name(self) -> str:

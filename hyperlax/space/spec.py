@@ -2,8 +2,9 @@
 
 A spec's `search_space:` maps dotted keys to one distribution each (`{log_uniform: [1e-5, 1e-3]}`,
 `{uniform: [lo, hi]}`, `{int: [lo, hi]}`, `{int_log: [lo, hi]}`, `{power_of_two: [5, 9]}` for 2^5..2^9,
-`{categorical: [[64, 64], [256, 256]]}`); `search_space_mode: replace|update` says whether it replaces the
-recipe's space or updates it; `fixed:` maps dotted keys to values held constant (replacing the base
+`{categorical: [[64, 64], [256, 256]]}`), each optionally with `enabled_if: {key: value}` (searched only then:
+hyperlax.space.conditions); `search_space_mode: replace|update` says whether it replaces the recipe's space or
+updates it; `fixed:` maps dotted keys to values held constant (replacing the base
 config's, and leaving the space). The CLI turns the three keys into one `--search-space JSON` option, which
 sweep.json and study.json store with the other arguments, so a resume trains the same space.
 """
@@ -13,6 +14,7 @@ import json
 import math
 
 from hyperlax.errors import InputError
+from hyperlax.space.conditions import check_conditions
 from hyperlax.space.distributions import Categorical, IntLog, LogUniform, Uniform, UniformInt, validate_distribution
 from hyperlax.space.recipes import Recipe, check_recipe
 
@@ -23,8 +25,10 @@ MAX_POWER = 30
 
 
 def distribution(key: str, entry):
-    """One YAML entry as a distribution of hyperlax.space.distributions; a malformed one is an input error
-    naming the key."""
+    """One YAML entry as a distribution of hyperlax.space.distributions (its `enabled_if`, if any, is read by
+    apply_space); a malformed one is an input error naming the key."""
+    if isinstance(entry, dict) and "enabled_if" in entry:
+        entry = {k: v for k, v in entry.items() if k != "enabled_if"}
     if not (isinstance(entry, dict) and len(entry) == 1 and next(iter(entry)) in KINDS):
         raise InputError(f"search_space: {key}: expected one of {', '.join(KINDS)} with its values, got {entry!r}")
     [(kind, values)] = entry.items()
@@ -87,6 +91,46 @@ def apply_space(recipe: Recipe, text: str | None) -> Recipe:
         raise InputError(f"search_space and fixed both name {', '.join(both)}; a key is searched or held fixed")
     space = given if data.get("mode", "update") == "replace" else {**recipe.distributions, **given}
     space = {k: v for k, v in space.items() if k not in fixed}
-    changed = Recipe(recipe.name, with_fixed(recipe.base_config, fixed, recipe.defaults()), space)
+    entries = data.get("search_space", {}).items()
+    conditions = {str(k): v["enabled_if"] for k, v in entries if isinstance(v, dict) and "enabled_if" in v}
+    conditions = {k: c for k, c in conditions.items() if k in space}
+    changed = Recipe(recipe.name, with_fixed(recipe.base_config, fixed, recipe.defaults()), space, conditions)
     check_recipe(changed, f"{recipe.name} + the spec's search_space/fixed")
+    check_conditions(conditions, space, changed.defaults())
+    return changed
+
+
+def read_grid(text: str) -> dict:
+    """--grid JSON (a spec's `grid:`): {dotted key: [values...]}, each list non-empty and without repeats."""
+    try:
+        grid = json.loads(text)
+    except (TypeError, ValueError):
+        raise InputError(f"--grid is not JSON: {str(text)[:80]!r}") from None
+    if not isinstance(grid, dict) or not grid:
+        raise InputError(f"--grid: expected a mapping of dotted keys to lists of values, got {grid!r}")
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise InputError(f"--grid: {key}: expected a non-empty list of values, got {values!r}")
+        encoded = [json.dumps(v, sort_keys=True) for v in values]
+        if len(set(encoded)) != len(encoded):
+            raise InputError(f"--grid: {key} lists a value twice: {values}")
+    return grid
+
+
+def grid_size(text: str) -> int:
+    return math.prod(len(values) for values in read_grid(text).values())
+
+
+def apply_grid(recipe: Recipe, text: str | None) -> Recipe:
+    """The recipe whose search space is exactly the grid (one Categorical per key, so values are checked, stored
+    and grouped by structure as any categorical); keys missing from the grid take their recipe defaults."""
+    if text is None:
+        return recipe
+    grid, defaults = read_grid(text), recipe.defaults()
+    if unknown := sorted(k for k in grid if k not in defaults):
+        raise InputError(
+            f"--grid: unknown hyperparameter key '{unknown[0]}'; valid keys: {', '.join(sorted(defaults))}"
+        )
+    changed = Recipe(recipe.name, recipe.base_config, {str(k): Categorical(values=v) for k, v in grid.items()})
+    check_recipe(changed, f"{recipe.name} + --grid")
     return changed

@@ -17,7 +17,10 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         fixed=True,
     )
     n_trials: int | None = option(
-        "trials trained in total, over all workers and resumes", 16, type=int_in(1, 1_000_000)
+        "trials trained in total, over all workers and resumes",
+        16,
+        type=int_in(1, 1_000_000),
+        shown="16; --sampler grid: the grid's size",
     )
     objective_names: list | None = option(
         "one or more of peak_performance, final_performance, stability_score, normalized_auc, and the costs "
@@ -41,10 +44,18 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         fixed=True,
     )
     sampler: str | None = option(
-        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc, or a user's "
+        "tpe, nsgaii, nsgaiii, random, cmaes (one objective), gp (needs the gp extra), qmc, grid (--grid), or a user's "
         "optuna BaseSampler: package.module:Class, path/file.py:Class (built with seed=--seed when it takes one), "
         "optunahub:PACKAGE:Class (needs optunahub)",
-        shown="tpe for one objective, nsgaii for several",
+        shown="tpe for one objective, nsgaii for several; grid with --grid",
+    )
+    grid: str | None = option(
+        '--sampler grid: the grid as JSON {"dotted.key": [values...]} (a spec\'s grid: key becomes this option); '
+        "every combination is one trial, --n-trials is at most their number; keys missing from the grid take "
+        "their recipe defaults (or the spec's fixed values)",
+        shown="none",
+        metavar="JSON",
+        fixed=True,
     )
     optuna_study_batch_size: int | None = option(
         "trials asked at once: at most this many enter the pool between two of its steps", 8, type=int_in(1, 65_536)
@@ -124,9 +135,20 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         shown="off",
     )
     mlflow_tracking_uri: str | None = option(
-        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs hyperlax[mlflow]): "
+        "log the study to MLflow (file:DIR, sqlite:///FILE.db or a server's http(s) URL; needs the mlflow extra): "
         "a parent run per study, a nested run per trial as it is told",
         metavar="URI",
+    )
+    wandb_project: str | None = option(
+        "log the study to Weights & Biases (needs the wandb extra): a run per trial in this project, grouped by the "
+        "study's name, with its params, final metrics, state and eval-return curve (step = env steps); "
+        "WANDB_MODE=offline writes them under WANDB_DIR",
+        metavar="NAME",
+    )
+    tensorboard_dir: str | None = option(
+        "write TensorBoard event files (needs the tensorboard extra): DIR/<study name>/trial_NNNNN per trial, with "
+        "its eval-return curve (step = env steps), final metrics, params and state",
+        metavar="DIR",
     )
 
 
@@ -181,3 +203,10 @@ class ValidateArgs:
     )
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
     num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
+    env_config: str | None = option(
+        "retrain the chosen trial(s) and the default on this env instead of the study's (a robustness check; "
+        "studies only): its observation and action spaces must be the study env's; written to "
+        "validation_<env with . replaced by _>/",
+        shown="the study's",
+        metavar="ENV",
+    )

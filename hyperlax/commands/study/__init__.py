@@ -7,8 +7,8 @@ errors), `_samplers` (samplers by name or a user's class; pruners live in hyperl
 runner -> tell), `_jobs` (--n-jobs: local worker processes, one progress view), `_selection` (what a study hands
 over), `_reevaluate` (the top trials on fresh seeds at the end), `_reports` (records, JSON, CSV, tables,
 study-list), `_plots`, `_compare` (study-plots, study-compare), `_best_spec` (study-best, also as a YAML spec),
-`_tracking` (MLflow, imported only when asked) and `_validate` (validate-best); only `_worker`, `_reevaluate` and
-`_validate` train. This module is their public surface.
+`_tracking` (the tracker interface; `_mlflow`, `_wandb`, `_tensorboard` imported only when asked) and `_validate`
+(validate-best); only `_worker`, `_reevaluate` and `_validate` train. This module is their public surface.
 """
 
 from hyperlax.commands.options import BestArgs, CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs

@@ -28,12 +28,13 @@ from hyperlax.commands.study._storage import (
     check_storage,
     mask_url,
 )
+from hyperlax.commands.study._tracking import TRACKERS, check_trackers
 from hyperlax.commands.study._warm import WarmStart
 from hyperlax.envs.registry import env_dir_name
 from hyperlax.errors import InputError
 from hyperlax.results.objectives import RANGE_OBJECTIVES, STUDY_OBJECTIVES
 from hyperlax.space.recipes import load_recipe
-from hyperlax.space.spec import apply_space, read_option
+from hyperlax.space.spec import apply_grid, apply_space, grid_size, read_grid, read_option
 
 DIRECTIONS = ("maximize", "minimize")
 # A study trains --n-trials configurations: unless --total-timesteps is given, each gets the recipe's
@@ -107,6 +108,7 @@ def merged_values(args: SearchArgs, given: dict) -> tuple[dict, Path, object]:
     if args.resume_from is None:
         check_output_root(merged["output_root"])
     recipe = apply_space(load_recipe(merged["algo_and_network_config"]), merged.get("search_space"))
+    recipe = apply_grid(recipe, merged.get("grid"))
     merged.setdefault("study_name", f"{recipe.name}_{env_dir_name(merged['env_config'])}")
     if args.resume_from is not None:
         return merged, Path(args.resume_from), recipe
@@ -136,6 +138,7 @@ def resolve_args(args: SearchArgs):
     merged.setdefault("total_timesteps", min(training_steps, MAX_DEFAULT_TIMESTEPS))
     merged.setdefault("objective_directions", ["maximize"] * len(merged["objective_names"]))
     merged.setdefault("sampler", "tpe" if len(merged["objective_names"]) == 1 else "nsgaii")
+    check_grid(merged, "n_trials" in given or args.resume_from is not None)
     merged["output_root"] = str(study_dir.parent.parent)  # <output-root>/<recipe>/<env>: true for a resumed study too
     check_objectives(merged["objective_names"], merged["objective_directions"])
     resolved = resolved_options(SearchArgs, merged)
@@ -148,6 +151,28 @@ def resolve_args(args: SearchArgs):
     if resolved.storage is not None and "storage" not in given:
         check_storage(resolved.storage)  # the stored URL: its driver may be missing on this machine
     return resolved, study_dir, recipe, continuing
+
+
+def check_grid(merged: dict, n_trials_given: bool) -> None:
+    """--sampler grid and --grid go together; --n-trials defaults to the grid's size and may not exceed it; a key
+    is in the grid or held fixed, not both."""
+    grid, sampler = merged.get("grid"), merged["sampler"]
+    if (grid is None) != (sampler != "grid"):
+        raise InputError(
+            "--sampler grid walks a --grid (a spec's grid: {dotted.key: [values]}); give both"
+            if grid is None
+            else f"--grid is walked by --sampler grid, not --sampler {sampler}; give --sampler grid"
+        )
+    if grid is None:
+        return
+    size = grid_size(grid)
+    if not n_trials_given:
+        merged["n_trials"] = size
+    if merged["n_trials"] > size:
+        raise InputError(f"--n-trials {merged['n_trials']}: the grid has {size} combinations; give at most {size}")
+    fixed = read_option(merged["search_space"]).get("fixed", {}) if merged.get("search_space") else {}
+    if both := sorted(set(fixed) & set(read_grid(grid))):
+        raise InputError(f"--grid and the spec's fixed both name {', '.join(both)}; a key is in the grid or fixed")
 
 
 def study_target(args: SearchArgs) -> StudyTarget:
@@ -185,24 +210,7 @@ def check_resolved(args: SearchArgs, num_evaluations: int) -> None:
             "given: drop --patience, or give one objective"
         )
     check_pruner(PrunerSettings.of(args), args.objective_names, num_evaluations)
-    check_tracking_uri(args.mlflow_tracking_uri)
-
-
-TRACKING_SCHEMES = ("file", "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
-
-
-def check_tracking_uri(uri: str | None) -> None:
-    """--mlflow-tracking-uri: a URI of a store MLflow knows, and the mlflow package installed."""
-    if uri is None:
-        return
-    scheme = uri.split(":", 1)[0].split("+", 1)[0] if ":" in uri else ""
-    if not uri.strip() or scheme not in TRACKING_SCHEMES:
-        raise InputError(
-            f"--mlflow-tracking-uri {uri!r}: expected a URI of {', '.join(f'{s}:' for s in TRACKING_SCHEMES)} "
-            "(e.g. file:/tmp/mlruns or sqlite:///mlflow.db)"
-        )
-    if importlib.util.find_spec("mlflow") is None:
-        raise InputError("--mlflow-tracking-uri needs the mlflow package: pip install 'hyperlax[mlflow]'")
+    check_trackers({option: getattr(args, option) for option in TRACKERS})
 
 
 def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict:
@@ -220,6 +228,7 @@ def study_record(recipe, spec, settings, args: SearchArgs, phases: list) -> dict
         # Recorded only when not the default, so studies stored before the option exist stay joinable.
         **({"seed_aggregate": settings.seed_aggregate} if settings.seed_aggregate != "mean" else {}),
         **({"search_space": args.search_space} if args.search_space is not None else {}),
+        **({"conditions": recipe.conditions} if recipe.conditions else {}),
         **({"constraints": [str(b) for b in parse_bounds(args.constraint)]} if args.constraint else {}),
         **({"inherited": phases[-1]["inherited"]} if phases and phases[-1].get("inherited") else {}),
         **({"env_kwargs": args.env_kwargs} if args.env_kwargs is not None else {}),

@@ -30,7 +30,7 @@ from hyperlax.commands.signals import interrupted
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._storage import JOURNAL, JOURNAL_FILE, make_storage, mask_url
-from hyperlax.errors import InputError
+from hyperlax.errors import InputError, RunFailed
 
 POLL_SECONDS = 1.0
 
@@ -175,7 +175,7 @@ def run_jobs(given: SearchArgs, resolved: SearchArgs, study_dir: Path, continuin
     failed = [(i, w.returncode) for i, w in enumerate(workers) if w.returncode != 0]
     if failed:
         i, code = failed[0]
-        raise RuntimeError(f"worker {i} of {len(workers)} exited with code {code}; its output: {logs[i]}")
+        raise RunFailed(f"worker {i} of {len(workers)} exited with code {code}; its output: {logs[i]}")
     study = view.load()
     write_outputs(study, study_dir)
     print_summary(console, study, resolved.n_trials, time.perf_counter() - start, None)

@@ -4,6 +4,7 @@ import json
 
 import optuna
 
+from hyperlax.space.conditions import is_enabled, ordered
 from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
 
 
@@ -18,15 +19,22 @@ def json_encoded_keys(distributions: dict) -> list:
     return sorted(k for k, d in distributions.items() if is_json_encoded(d))
 
 
-def suggest_values(trial: optuna.Trial, distributions: dict) -> dict:
-    """One configuration `{dotted_key: value}`: each recipe distribution through its suggest_*."""
-    values = {}
-    for key, dist in sorted(distributions.items()):
+def choices_of(dist: Categorical) -> list:
+    """A categorical's choices as Optuna stores them: JSON strings when `is_json_encoded`, else the values."""
+    return [json.dumps(v) for v in dist.values] if is_json_encoded(dist) else list(dist.values)
+
+
+def suggest_values(trial: optuna.Trial, distributions: dict, conditions=None, defaults=None) -> dict:
+    """One configuration `{dotted_key: value}`: each recipe distribution through its suggest_*, but a key whose
+    `conditions` (enabled_if) do not hold is not suggested: it takes its default (`defaults`)."""
+    values, conditions = {}, conditions or {}
+    for key in ordered(distributions, conditions):
+        dist = distributions[key]
+        if not is_enabled(key, values, conditions, defaults or {}):
+            continue
         if isinstance(dist, Categorical):
-            encoded = is_json_encoded(dist)
-            choices = [json.dumps(v) for v in dist.values] if encoded else list(dist.values)
-            choice = trial.suggest_categorical(key, choices)
-            values[key] = json.loads(choice) if encoded else choice
+            choice = trial.suggest_categorical(key, choices_of(dist))
+            values[key] = json.loads(choice) if is_json_encoded(dist) else choice
         elif isinstance(dist, UniformInt):
             values[key] = trial.suggest_int(key, *map(int, dist.domain), log=isinstance(dist, IntLog))
         else:

@@ -95,12 +95,23 @@ def reevaluate(
         console.print(f"re-evaluating {len(missing)} trial(s) on {num_seeds} fresh seeds -> {where}")
         fresh = dataclasses.replace(settings, num_seeds=num_seeds, seed=seed, hparam_batch_size=len(missing))
         try:
-            stored.update(train(samples_of(study, missing, recipe), recipe, asked.env, fresh, study_dir, console))
+            trained = train(samples_of(study, missing, recipe), recipe, asked.env, fresh, study_dir, console)
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM
             raise interrupted(exc, "every trial is kept; the re-evaluation stopped", study_dir, ": finish it") from None
+        stored.update(with_param_counts(trained, missing))
     trials_attr = {str(t.number): stored[t.number] for t in trials}
     study.set_user_attr(REEVALUATION_ATTR, {**attr, "status": "done", "trials": trials_attr})
     write_report(study, trials, study_dir / REEVALUATION_DIR / "reevaluation.json", console)
+
+
+def with_param_counts(records: dict, trials: list) -> dict:
+    """The records with each trial's parameter count: it depends on the structure alone, not on the seeds, so
+    the trial's own count is the re-evaluation's too (a param_count objective then has a re-evaluated value)."""
+    counts = {t.number: t.user_attrs.get("param_count") for t in trials}
+    for number, record in records.items():
+        if counts.get(number) is not None and record.get("status") == "ok":
+            record["metrics"].setdefault("param_count", counts[number])
+    return records
 
 
 def samples_of(study, trials: list, recipe) -> list:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 
+from hyperlax.commands.study._params import choices_of
 from hyperlax.errors import InputError
 
 
@@ -57,6 +58,7 @@ SAMPLERS = {
         lambda seed, population, trials: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
         seed_per_trial=False,
     ),
+    "grid": SamplerSpec(None, seed_per_trial=False),  # built by make_grid_sampler over the study's --grid
 }
 
 
@@ -95,12 +97,31 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
         self._sampler.reseed_rng()
 
 
-def make_sampler(name: str, seed: int, population_size: int, startup_trials: int | None = None):
+class StudyGridSampler(optuna.samplers.GridSampler):
+    """Optuna's GridSampler in an ask/tell loop: its after_trial calls study.stop() once the grid is covered,
+    which raises outside study.optimize; here the budget (--n-trials, at most the grid's size) ends the study."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        """Nothing to stop: the worker asks no trial beyond the budget."""
+
+
+def make_grid_sampler(distributions: dict, seed: int) -> StudyGridSampler:
+    """A GridSampler over the study's grid (the recipe's Categoricals that --grid made), its choices encoded as
+    `_params.suggest_values` suggests them (JSON strings for lists), so each grid point is a valid suggestion."""
+    return StudyGridSampler({key: choices_of(dist) for key, dist in sorted(distributions.items())}, seed=seed)
+
+
+def make_sampler(
+    name: str, seed: int, population_size: int, startup_trials: int | None = None, distributions: dict | None = None
+):
     """The named sampler; genetic ones take `population_size` trials as one generation (a study gives its
     --nsga-population, by default --optuna-study-batch-size); `startup_trials`: TPE's, CMA-ES's and GP's
-    n_startup_trials (random trials before the model), their own default when None."""
+    n_startup_trials (random trials before the model), their own default when None; `distributions`: the
+    study's space, which grid walks."""
     if is_user_sampler(name):
         return make_user_sampler(name, seed)
+    if name == "grid":
+        return make_grid_sampler(distributions or {}, seed)
     spec = SAMPLERS[name]
 
     def make(sampler_seed: int):

@@ -1,51 +1,73 @@
-"""MLflow tracking of a study (--mlflow-tracking-uri; the optional `mlflow` package, `hyperlax[mlflow]`).
+"""Tracking a study: one interface, three trackers (each an optional extra, imported only when its flag is given).
 
-One parent run per study, found again by its tags (study name and storage) on a resume and by the other
-workers of a shared study; one nested run per trial, logged right after the trial is told: its params
-(dotted keys; lists and dicts JSON-encoded, as MLflow params are strings), its final metrics, its eval
-return at every evaluation as a metric history (step = env steps; the evaluations a pruned trial never
-reached are not logged), its state as the tag `hyperlax.state` and the run status (COMPLETE -> FINISHED,
-PRUNED -> KILLED, FAIL -> FAILED), and its curve as a small plotly HTML artifact (eval_return.html).
-Tracking never stops a study: a failure to log is a warning. This module imports mlflow; nothing imports
-it unless the option is given.
+A tracker opens when the study's worker starts (`StudyInfo`: the study's name, storage and settings), logs each
+trial right after it is told (`ToldTrial`: its params by dotted key, its final metrics, its state and its eval
+return at every evaluation it reached, step = env steps) and ends with the worker. MLflow (`_mlflow`,
+--mlflow-tracking-uri), Weights & Biases (`_wandb`, --wandb-project) and TensorBoard event files (`_tensorboard`,
+--tensorboard-dir) implement it; several may be given at once. Tracking never stops a study: a tracker that cannot
+open or log is a warning naming its flag.
 """
 
+import importlib
+import importlib.util
 import json
 import logging
 import math
-import os
-import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from hyperlax.errors import InputError
 from hyperlax.results.files import SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
-STUDY_TAG, STORAGE_TAG = "hyperlax.study_name", "hyperlax.storage"
-STATE_TAG, TRIAL_TAG = "hyperlax.state", "hyperlax.trial"
-RUN_STATUS = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
 CURVE_METRIC = "eval_return"
+TRACKING_SCHEMES = ("file", "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
 
 
-def allow_file_store(uri: str) -> None:
-    """MLflow 3 refuses its file store (maintenance mode) unless told; a `file:` URI (or a plain path) asks
-    for exactly that store, so it is allowed here."""
-    if uri.startswith("file:") or "://" not in uri and not uri.startswith(("sqlite:", "databricks")):
-        if not os.environ.get("MLFLOW_ALLOW_FILE_STORE"):
-            os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+@dataclass(frozen=True)
+class StudyInfo:
+    name: str
+    storage: str  # the study's storage URL without its password
+    settings: dict  # recipe, env, seeds, budget, sampler, pruner, objectives
 
 
-def artifact_location(uri: str) -> str | None:
-    """A sqlite:/// store keeps its artifacts beside its file (mlflow_artifacts/), not in ./mlruns of wherever
-    the study was started; other stores keep MLflow's default."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    return (Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlflow_artifacts").as_uri()
+@dataclass(frozen=True)
+class ToldTrial:
+    number: int
+    state: str  # COMPLETE, PRUNED or FAIL
+    params: dict  # dotted key -> value, as trained
+    metrics: dict  # the finite final metrics (final_performance, peak_performance, ...)
+    curve: list  # (env steps, mean eval return) at each evaluation reached
+
+    @property
+    def name(self) -> str:
+        return f"trial_{self.number:05d}"
 
 
-def quoted(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+class Tracker(Protocol):
+    """Opened with (its flag's value, StudyInfo): the study's start. `flag` names it in warnings."""
+
+    flag: str
+
+    def log_trial(self, trial: ToldTrial) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+# option -> (module, class): imported only when the option is given, as each needs its extra.
+TRACKERS = {
+    "mlflow_tracking_uri": ("hyperlax.commands.study._mlflow", "MlflowTracker"),
+    "wandb_project": ("hyperlax.commands.study._wandb", "WandbTracker"),
+    "tensorboard_dir": ("hyperlax.commands.study._tensorboard", "TensorBoardTracker"),
+}
+EXTRAS = {  # option -> (flag, module it needs, extra)
+    "mlflow_tracking_uri": ("--mlflow-tracking-uri", "mlflow", "mlflow"),
+    "wandb_project": ("--wandb-project", "wandb", "wandb"),
+    "tensorboard_dir": ("--tensorboard-dir", "tensorboardX", "tensorboard"),
+}
 
 
 def param_value(value) -> str:
@@ -70,97 +92,74 @@ def curve_of(trial_dir: Path) -> list:
     return [(int(s), float(m)) for s, m in zip(steps, means, strict=False) if math.isfinite(m)]
 
 
-def curve_html(curve: list, title: str) -> str:
-    import plotly.graph_objects as go
-
-    figure = go.Figure(go.Scatter(x=[s for s, _ in curve], y=[m for _, m in curve], mode="lines+markers"))
-    figure.update_layout(title=title, xaxis_title="env steps", yaxis_title="mean eval return")
-    return figure.to_html(include_plotlyjs="cdn", full_html=True)
+def told_trial(number: int, state: str, row: dict, trial_dir: Path) -> ToldTrial:
+    [stored] = json.loads((trial_dir / "hparams.json").read_text())
+    return ToldTrial(number, state, dict(stored["values"]), final_metrics(row), curve_of(trial_dir))
 
 
-class Tracker:
-    """The study's parent run in an MLflow experiment named after the study; `log_trial` adds a trial."""
+class Trackers:
+    """The trackers a study was given, as one: a failure of one is a warning, the others go on."""
 
-    def __init__(self, uri: str, study_name: str, storage: str, settings: dict):
-        allow_file_store(uri)
-        from mlflow import MlflowClient
-
-        logging.getLogger("mlflow").setLevel(logging.WARNING)  # its store's INFO lines would break the progress bar
-        self.client = MlflowClient(tracking_uri=uri)
-        experiment = self.client.get_experiment_by_name(study_name)
-        self.experiment_id = (
-            experiment.experiment_id
-            if experiment is not None
-            else self.client.create_experiment(study_name, artifact_location=artifact_location(uri))
-        )
-        self.parent = self.parent_run(study_name, storage, settings)
-
-    def parent_run(self, study_name: str, storage: str, settings: dict) -> str:
-        query = f"tags.`{STUDY_TAG}` = {quoted(study_name)} and tags.`{STORAGE_TAG}` = {quoted(storage)}"
-        found = self.client.search_runs([self.experiment_id], filter_string=query, max_results=1)
-        if found:
-            run_id = found[0].info.run_id
-            self.client.update_run(run_id, status="RUNNING")
-            return run_id
-        tags = {STUDY_TAG: study_name, STORAGE_TAG: storage}
-        run = self.client.create_run(self.experiment_id, tags=tags, run_name=study_name)
-        self.log_batch(run.info.run_id, {k: param_value(v) for k, v in settings.items() if v is not None}, {}, [])
-        return run.info.run_id
-
-    def log_batch(self, run_id: str, params: dict, tags: dict, metrics: list) -> None:
-        from mlflow.entities import Metric, Param, RunTag
-
-        self.client.log_batch(
-            run_id,
-            metrics=[Metric(key, value, timestamp, step) for key, value, timestamp, step in metrics],
-            params=[Param(k, v) for k, v in params.items()],
-            tags=[RunTag(k, v) for k, v in tags.items()],
-        )
+    def __init__(self, trackers: list):
+        self.trackers = trackers
 
     def log_trial(self, number: int, state: str, row: dict, trial_dir: Path) -> None:
-        [stored] = json.loads((trial_dir / "hparams.json").read_text())
-        name = f"trial_{number:05d}"
-        tags = {"mlflow.parentRunId": self.parent, TRIAL_TAG: str(number), STATE_TAG: state}
-        run_id = self.client.create_run(self.experiment_id, tags=tags, run_name=name).info.run_id
-        now = int(time.time() * 1000)
-        curve = curve_of(trial_dir)
-        metrics = [(k, v, now, 0) for k, v in final_metrics(row).items()]
-        metrics += [(CURVE_METRIC, value, now, step) for step, value in curve]
-        params = {str(k): param_value(v) for k, v in stored["values"].items()}
-        for start in range(0, max(len(metrics), 1), 900):  # MLflow takes at most 1000 metrics per batch
-            self.log_batch(run_id, params if start == 0 else {}, {}, metrics[start : start + 900])
-        if curve:
-            self.client.log_text(run_id, curve_html(curve, f"{name} ({state})"), "eval_return.html")
-        self.client.set_terminated(run_id, RUN_STATUS.get(state, "FAILED"))
+        try:
+            trial = told_trial(number, state, row, trial_dir)
+        except Exception as exc:  # the trial's files cannot be read: no tracker logs it, the study goes on
+            log.warning("tracking: trial %d was not logged: %s", number, exc)
+            return
+        for tracker in self.trackers:
+            try:
+                tracker.log_trial(trial)
+            except Exception as exc:
+                log.warning("%s: trial %d was not logged: %s", tracker.flag, number, exc)
 
     def finish(self) -> None:
-        self.client.set_terminated(self.parent, "FINISHED")
+        for tracker in self.trackers:
+            try:
+                tracker.finish()
+            except Exception as exc:
+                log.warning("%s: the study's tracking was not closed: %s", tracker.flag, exc)
 
 
-def open_tracker(uri: str | None, study_name: str, storage: str, settings: dict):
-    """The study's tracker, or None (no URI, or MLflow cannot be reached: a warning, and the study goes on)."""
+def open_trackers(given: dict, study: StudyInfo) -> Trackers | None:
+    """The trackers of the given options ({option: value}, unset ones None), or None when none is given; one
+    that cannot open is a warning, and the study goes on without it."""
+    opened = []
+    for option, value in given.items():
+        if value is None:
+            continue
+        module, name = TRACKERS[option]
+        try:
+            opened.append(getattr(importlib.import_module(module), name)(value, study))
+        except Exception as exc:
+            log.warning("%s %s: cannot open it, the study is not tracked there: %s", EXTRAS[option][0], value, exc)
+    return Trackers(opened) if opened else None
+
+
+def check_trackers(given: dict) -> None:
+    """Each given tracker's value, and its package installed (a one-line error naming the extra)."""
+    check_tracking_uri(given.get("mlflow_tracking_uri"))
+    project = given.get("wandb_project")
+    if project is not None and (not project.strip() or any(c in project for c in "/\\#?%:")):
+        raise InputError(f"--wandb-project {project!r}: expected a W&B project name (letters, digits, - _ .)")
+    directory = given.get("tensorboard_dir")
+    if directory is not None and (not directory.strip() or Path(directory).is_file()):
+        raise InputError(f"--tensorboard-dir {directory!r}: expected a directory (one sub-directory per trial)")
+    for option, value in given.items():
+        flag, module, extra = EXTRAS[option]
+        if value is not None and importlib.util.find_spec(module) is None:
+            raise InputError(f'{flag} needs the {module} package: pip install -e ".[{extra}]"')
+
+
+def check_tracking_uri(uri: str | None) -> None:
+    """--mlflow-tracking-uri: a URI of a store MLflow knows."""
     if uri is None:
-        return None
-    try:
-        return Tracker(uri, study_name, storage, settings)
-    except Exception as exc:
-        log.warning("--mlflow-tracking-uri %s: cannot open it, the study is not tracked: %s", uri, exc)
-        return None
-
-
-def track_trial(tracker, number: int, state: str, row: dict, trial_dir: Path) -> None:
-    if tracker is None:
         return
-    try:
-        tracker.log_trial(number, state, row, trial_dir)
-    except Exception as exc:
-        log.warning("--mlflow-tracking-uri: trial %d was not logged: %s", number, exc)
-
-
-def finish_tracking(tracker) -> None:
-    if tracker is None:
-        return
-    try:
-        tracker.finish()
-    except Exception as exc:
-        log.warning("--mlflow-tracking-uri: the study's run was not closed: %s", exc)
+    scheme = uri.split(":", 1)[0].split("+", 1)[0] if ":" in uri else ""
+    if not uri.strip() or scheme not in TRACKING_SCHEMES:
+        raise InputError(
+            f"--mlflow-tracking-uri {uri!r}: expected a URI of {', '.join(f'{s}:' for s in TRACKING_SCHEMES)} "
+            "(e.g. file:/tmp/mlruns or sqlite:///mlflow.db)"
+        )

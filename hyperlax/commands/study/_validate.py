@@ -18,7 +18,7 @@ from rich.table import Table
 
 from hyperlax.commands.execute import make_runner, run_plans
 from hyperlax.commands.options import ValidateArgs, check_values, with_defaults
-from hyperlax.commands.rundir import env_choice, stored_args
+from hyperlax.commands.rundir import EnvChoice, env_choice, stored_args
 from hyperlax.commands.settings import FRESH_SEED_OFFSET
 from hyperlax.commands.study._plots import curves_figure, write_page
 from hyperlax.commands.study._reevaluate import SHARED_KEYS, samples_of
@@ -26,6 +26,7 @@ from hyperlax.commands.study._selection import objective_names_of, reevaluated_r
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
 from hyperlax.commands.study._warm import with_inherited
 from hyperlax.engine.runner import RunSettings, Sample
+from hyperlax.envs.registry import env_dir_name
 from hyperlax.errors import InputError
 from hyperlax.results.files import collect_rows, write_json_atomic
 from hyperlax.results.intervals import CONFIDENCE, RESAMPLES, improvement_interval, iqm_interval
@@ -50,12 +51,13 @@ REPORTED = (
 def validate_best(args: ValidateArgs, console: Console) -> Path:
     check_values(args)
     num_seeds = with_defaults(args).num_seeds
-    study = load_stored_study(args.study_dir, args.storage)
     study_path = Path(args.study_dir)
-    out_dir = study_path / "validation"
+    stored = stored_args(study_path / STUDY_FILE)
+    env, out_dir = validation_target(env_choice(stored, study_path / STUDY_FILE), args.env_config, study_path)
+    env_config = env.reference
     if (out_dir / "validation.json").exists():
         raise InputError(f"{out_dir} already holds a validation; move it away to validate again")
-    stored = stored_args(study_path / STUDY_FILE)
+    study = load_stored_study(args.study_dir, args.storage)
     chosen, selected_by = selection(study)
     if not chosen:
         raise InputError(f"study '{study.study_name}' has no complete trial to validate yet")
@@ -74,10 +76,11 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         hparam_batch_size=len(samples) + 1,
         seed_aggregate=stored.get("seed_aggregate") or "mean",
     )
-    _, runner = make_runner(recipe, env_choice(stored, study_path / STUDY_FILE), settings)
+    _, runner = make_runner(recipe, env, settings)
     console.print(
         f"validating {len(samples)} trial(s) of study '{study.study_name}' and the recipe's default "
-        f"configuration on {num_seeds} fresh seeds -> {out_dir}"
+        f"configuration on {num_seeds} fresh seeds{'' if env_config == stored['env_config'] else ' of ' + env_config}"
+        f" -> {out_dir}"
     )
     start = time.perf_counter()
     run_plans(runner, runner.plan([*samples, baseline]), out_dir / "samples", console, "batches")
@@ -88,6 +91,7 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         "search_num_seeds": stored["num_seeds"],
         "validation_num_seeds": num_seeds,
         "validation_seed": settings.seed,
+        **({"validation_env_config": env_config} if env_config != stored["env_config"] else {}),
         "intervals": f"{CONFIDENCE:.0%} percentile bootstrap over seeds, {RESAMPLES} resamples",
         "baseline": {"configuration": "recipe default", "params": baseline.values, **scores(rows[DEFAULT_ID])},
     }
@@ -97,6 +101,27 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
     print_report(console, report, objective_names_of(study), time.perf_counter() - start)
     console.print(f"validation: {out_dir / 'validation.json'}, learning curves: {out_dir / 'curves.html'}")
     return out_dir
+
+
+def spaces_of(spec) -> str:
+    kind = f"{spec.action_dim} discrete actions" if spec.discrete else f"continuous actions of size {spec.action_dim}"
+    return f"observations of shape {tuple(spec.obs_shape)}, {kind}"
+
+
+def validation_target(study_env: EnvChoice, given: str | None, study_dir: Path) -> tuple[EnvChoice, Path]:
+    """The env to validate on and the directory: the study's and validation/, or --env-config and
+    validation_<env>/ when its observation and action spaces are the study env's (a policy of the study's
+    shapes can act in it); a mismatch is a one-line error."""
+    if given is None or given == study_env.reference:
+        return study_env, study_dir / "validation"
+    other = EnvChoice(given)
+    study_spaces, given_spaces = spaces_of(study_env.make()), spaces_of(other.make())
+    if study_spaces != given_spaces:
+        raise InputError(
+            f"validate-best --env-config {given}: its {given_spaces} differ from the study's {study_env.reference} "
+            f"({study_spaces}); give an env with the same observation and action spaces"
+        )
+    return other, study_dir / f"validation_{env_dir_name(given)}"
 
 
 def scores(row: dict) -> dict:

@@ -102,7 +102,7 @@ def warm_start(recipe: Recipe, warm: WarmStart) -> tuple[Recipe, list, list]:
     distributions = recipe.distributions
     if warm.narrow is not None:
         distributions = narrowed(distributions, best, warm.narrow)
-    recipe = Recipe(recipe.name, base, distributions)
+    recipe = Recipe(recipe.name, base, distributions, recipe.conditions)
     phase = {
         "study_dir": str(Path(warm.study_dir).resolve()),
         "study_name": previous.study_name,
@@ -121,7 +121,7 @@ def with_inherited(recipe: Recipe, study) -> Recipe:
     """The recipe as a warm-started study trained it: the values its phase inherited in the base config."""
     inherited = study.user_attrs.get("hyperlax", {}).get("inherited", {})
     base = with_fixed(recipe.base_config, inherited, recipe.defaults())
-    return Recipe(recipe.name, base, recipe.distributions)
+    return Recipe(recipe.name, base, recipe.distributions, recipe.conditions)
 
 
 def enqueue_top(study, params: list, chain: list) -> None:

@@ -61,6 +61,7 @@ from hyperlax.commands.study._reports import best_text, print_summary, write_out
 from hyperlax.commands.study._samplers import make_sampler
 from hyperlax.commands.study._selection import best_trial, selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
+from hyperlax.commands.study._tracking import TRACKERS, StudyInfo, open_trackers
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, Sample
@@ -107,7 +108,7 @@ class Search:
     def __init__(self, study, storage, runner: Runner, recipe, args: SearchArgs, study_dir: Path, console: Console):
         self.study, self.runner = study, runner
         self.args, self.study_dir, self.console = args, study_dir, console
-        self.distributions = recipe.distributions
+        self.distributions, self.conditions = recipe.distributions, recipe.conditions
         self.defaults = recipe.defaults()
         self.trial_ids = TrialIds(storage, study.study_name)
         self.asked = {}  # trial number -> trial, for the trials in the pool, until told
@@ -116,7 +117,7 @@ class Search:
         self.progress = BatchProgress(console, args.n_trials, settings.num_evaluations, "trials")
         self.capacity = args.runner_hparam_batch_size
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
-        self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.commands.study._tracking's Tracker
+        self.tracker = None  # the study's trackers (MLflow, W&B, TensorBoard): hyperlax.commands.study._tracking
         self.bounds = parse_bounds(args.constraint)
         self.param_counts = {}  # structure -> trainable parameters: shapes depend on the structure alone
 
@@ -178,7 +179,7 @@ class Search:
                 trial = self.study.ask()
             self.heartbeats.add(self.trial_ids(trial.number))
             self.asked[trial.number] = trial
-            values = suggest_values(trial, self.distributions)
+            values = suggest_values(trial, self.distributions, self.conditions, self.defaults)
             samples.append(Sample.from_values(trial.number, values, self.defaults))
         beyond = set(
             beyond_budget(self.study.get_trials(deepcopy=False), [s.sample_id for s in samples], self.args.n_trials)
@@ -237,9 +238,7 @@ class Search:
             log.warning("trial %d was already finished by another worker; its result stays in %s", number, trial_dir)
         else:
             if self.tracker is not None:
-                from hyperlax.commands.study._tracking import track_trial
-
-                track_trial(self.tracker, number, state.name, row, trial_dir)
+                self.tracker.log_trial(number, state.name, row, trial_dir)
             if not self.args.quiet:
                 bounds = attrs.get(CONSTRAINT_ATTR)
                 line = trial_line(number, state.name, values, reason, values_of, self.defaults, bounds)
@@ -266,15 +265,14 @@ class Search:
 
 
 def open_tracking(args: SearchArgs, record: dict, storage: str):
-    """The study's MLflow tracker (--mlflow-tracking-uri), or None; its parent run holds the study's settings."""
-    if args.mlflow_tracking_uri is None:
-        return None
-    from hyperlax.commands.study._tracking import open_tracker
-
+    """The study's trackers (--mlflow-tracking-uri, --wandb-project, --tensorboard-dir), or None; each is given
+    the study's settings."""
     keys = ("recipe", "env_config", "seed", "num_seeds", "total_timesteps", "num_evaluations", "eval_episodes")
     settings = {**{k: record[k] for k in keys}, "sampler": args.sampler, "pruner": args.pruner}
     settings.update(objective_names=args.objective_names, objective_directions=args.objective_directions)
-    return open_tracker(args.mlflow_tracking_uri, args.study_name, storage, settings)
+    return open_trackers(
+        {option: getattr(args, option) for option in TRACKERS}, StudyInfo(args.study_name, storage, settings)
+    )
 
 
 def warn_at_boundaries(study, distributions: dict) -> None:
@@ -328,7 +326,7 @@ def run_study(
     note_return_range(console, spec)
     record = study_record(recipe, spec, settings, args, warm[1])
     population = args.nsga_population or args.optuna_study_batch_size
-    sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials)
+    sampler = make_sampler(args.sampler, args.seed, population, args.sampler_startup_trials, recipe.distributions)
     categorical = sorted(k for k, d in recipe.distributions.items() if isinstance(d, Categorical))
     if args.sampler == "cmaes" and categorical:  # said once here: a sampler built per trial would warn every trial
         log.warning("--sampler cmaes cannot sample categorical parameters; drawn at random: %s", ", ".join(categorical))
@@ -365,10 +363,8 @@ def run_study(
         console.print(
             f"--timeout {args.timeout}s reached: no new trial was asked; continue with --resume-from {study_dir}"
         )
-    if worker.tracker is not None:  # the study's run ends with this worker; a resume or other worker reopens it
-        from hyperlax.commands.study._tracking import finish_tracking
-
-        finish_tracking(worker.tracker)
+    if worker.tracker is not None:  # the study's tracking ends with this worker; a resume or other worker reopens it
+        worker.tracker.finish()
     env = EnvChoice(spec.name, parse_env_kwargs(args.env_kwargs), parse_return_range(args.return_range))
     reevaluate(study, recipe, reevaluation_of(args, env), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
