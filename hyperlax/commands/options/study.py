@@ -3,6 +3,7 @@ validate-best)."""
 
 from dataclasses import dataclass
 
+from hyperlax.commands.options.agents import save_agents_option
 from hyperlax.commands.options.fields import float_in, int_in, option
 from hyperlax.commands.options.shared import PrunerArgs, RunArgs, SpaceArgs
 
@@ -92,6 +93,9 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "a parent run per study, a nested run per trial as it is told",
         metavar="URI",
     )
+    save_agents: str | None = save_agents_option(
+        "the selected trial's, or after --reevaluate-top the re-evaluated trials' on their fresh seeds", "best"
+    )
 
 
 @dataclass
@@ -136,3 +140,4 @@ class ValidateArgs:
     )
     storage: str | None = option("storage URL, when study.json's (stored without password) is not enough")
     num_seeds: int | None = option("fresh seeds", 5, type=int_in(1, 1024))
+    save_agents: str | None = save_agents_option("the validated trials; all: the recipe default's too", "none")

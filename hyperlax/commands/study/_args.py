@@ -152,7 +152,9 @@ def warm_start_of(args: SearchArgs) -> WarmStart:
 
 def reevaluation_of(args: SearchArgs) -> Reevaluation:
     resumed = args.resume_from is not None
-    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, args.env_config, resumed)
+    return Reevaluation(
+        args.reevaluate_top, args.reevaluate_seeds, args.seed, args.env_config, resumed, args.save_agents
+    )
 
 
 def check_resolved(args: SearchArgs, num_evaluations: int) -> None:

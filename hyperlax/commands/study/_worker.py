@@ -21,12 +21,14 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
+from hyperlax.commands.agents import AgentSaving
 from hyperlax.commands.execute import make_runner, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
 from hyperlax.commands.rundir import exclusive, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
+from hyperlax.commands.study._agents import best_when_told, link_artifacts
 from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
@@ -98,6 +100,10 @@ class Search:
         self.capacity = args.runner_hparam_batch_size
         self.deadline = None if args.timeout is None else time.monotonic() + args.timeout
         self.tracker = None  # MLflow (--mlflow-tracking-uri): hyperlax.commands.study._tracking's Tracker
+        # --save-agents best: the trials best when told, unless a re-evaluation selects (study._agents)
+        mode = "none" if args.save_agents == "best" and args.reevaluate_top else args.save_agents
+        wanted = lambda sample, row: best_when_told(study, args.objective_names, row)  # noqa: E731
+        self.saving = AgentSaving(mode, recipe, runner, wanted, single=True)
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
@@ -122,8 +128,9 @@ class Search:
         pool_dir = claim_numbered_dir(self.study_dir, "pool")  # workers sharing the directory never share one
         single = len(self.args.objective_names) == 1
         try:
+            keep = self.saving.keeps if self.saving.active else None
             ended = stream(pool, self.next_samples, lambda *result: self.tell(pool_dir, *result),
-                           self.should_stop if single else None, self.progress)  # fmt: skip
+                           self.should_stop if single else None, self.progress, keep)  # fmt: skip
         except BaseException as exc:
             self.fail_asked(exc)
             raise
@@ -171,10 +178,14 @@ class Search:
         trial.report(mean_return, evaluation)
         return trial.should_prune()
 
-    def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps) -> None:
-        """Write the trial's directory, then tell it."""
+    def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps, agent=None) -> None:
+        """Write the trial's directory (with its agent, when kept; linked to the trial as an artifact), then
+        tell it."""
         trial_dir = pool_dir / trial_dir_name(sample.sample_id)
-        write_samples(trial_dir, [sample], [row], returns, eval_steps)
+        extra = None if agent is None else self.saving.writer([sample], [row], {sample.sample_id: agent})
+        write_samples(trial_dir, [sample], [row], returns, eval_steps, extra)
+        if extra is not None and sample.sample_id in self.asked:
+            link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
         self.asked.pop(sample.sample_id, None)
         self.tell_row(sample.sample_id, row, trial_dir, self.runner.structure_of(sample))
 
