@@ -10,6 +10,7 @@ from hyperlax.commands.options import (
     BestArgs,
     CliArgs,
     CompareArgs,
+    EvaluateArgs,
     ExportArgs,
     PBTArgs,
     PresetArgs,
@@ -20,6 +21,7 @@ from hyperlax.commands.options import (
     SpaceArgs,
     SpecArgs,
     SweepArgs,
+    TrainArgs,
     ValidateArgs,
     markdown_table,
 )
@@ -43,6 +45,8 @@ def readme_sections() -> dict:
         "optuna-hp-search": markdown_table([f for f in fields(SearchArgs) if f.name not in shared]),
         "pbt-search": markdown_table([f for f in fields(PBTArgs) if f.name not in shared]),
         "validate-best": markdown_table(fields(ValidateArgs)),
+        "train": markdown_table([f for f in fields(TrainArgs) if f.name not in shared or f.name == "num_seeds"]),
+        "evaluate": markdown_table(fields(EvaluateArgs)),
         "study-commands": markdown_table([*fields(ExportArgs), *fields(BestArgs)[len(fields(QueryArgs)) :]]),
         "study-compare": markdown_table(fields(CompareArgs)),
     }

@@ -10,6 +10,7 @@ a finished batch, as a sweep's resume does.
 """
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,7 @@ def train(args: TrainArgs, console: Console) -> Path:
         f"train: {recipe.name} on {spec.name} ({spec.gymnax_id}), {settings.num_seeds} seeds, "
         f"{settings.total_timesteps} env steps each -> {train_dir}"
     )
+    start = time.perf_counter()
     with exclusive(train_dir, recheck=check_no_run_there):
         if resume_dir is None:
             write_json_atomic(train_dir / TRAIN_FILE, run_record(args, settings, recipe, spec))
@@ -98,9 +100,9 @@ def train(args: TrainArgs, console: Console) -> Path:
             run_plans(runner, runner.plan([sample]), train_dir / "samples", console, "batches", saving)
         except KeyboardInterrupt as exc:
             raise interrupted(exc, "nothing finished is lost", train_dir) from None
-        summary = report(train_dir, console)
-    console.print(f"throughput: {runner.meter.summary(runner.meter.train_seconds)}")
-    return summary
+        report(train_dir, console)
+    console.print(f"throughput: {runner.meter.summary(time.perf_counter() - start)}")
+    return train_dir
 
 
 def report(train_dir: Path, console: Console) -> Path:
