@@ -197,9 +197,10 @@ def commands() -> list:
         Command("validate-best", "retrain a study's best trial (or Pareto front) on fresh seeds",
                 (ValidateArgs, CliArgs), run_validate),
         Command("train", "train one configuration (a spec, a study's selected trial, or flags) on several seeds: "
-                "the final return's IQM with a bootstrap CI, and an agent per seed", (TrainArgs, CliArgs, SpecArgs), run_train),
-        Command("evaluate", "run a saved agent's episodes: the return's IQM with a bootstrap CI, and a GIF with --render",
-                (EvaluateArgs, CliArgs), run_evaluate),
+                "the final return's IQM with a bootstrap CI, and an agent per seed",
+                (TrainArgs, CliArgs, SpecArgs), run_train),
+        Command("evaluate", "run a saved agent's episodes: the return's IQM with a bootstrap CI, and a GIF with "
+                "--render", (EvaluateArgs, CliArgs), run_evaluate),
         Command("show-recipe", "a recipe's hyperparameters: traced or structural, default, search distribution",
                 (ShowRecipeArgs,), run_show_recipe),
     ]  # fmt: skip
