@@ -130,3 +130,20 @@ def test_sac_and_dqn_agents_replay_their_last_evaluation_bitwise(recipe, env, tm
     agent = load_agent(tmp_path / "agent")
     for s in range(2):
         np.testing.assert_array_equal(agent.final_evaluation(s), result.returns[0, s, -1])
+
+
+def test_train_runs_the_spec_study_best_writes(study, tmp_path, capsys):
+    code, spec, err = run_cli(["study-best", "--study-dir", str(study), "--format", "yaml"], capsys)
+    assert code == 0, err
+    (tmp_path / "best.yaml").write_text(spec)
+    argv = ["train", "--spec", str(tmp_path / "best.yaml"), "--output-root", str(tmp_path / "out")]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    agent = load_agent(
+        tmp_path / "out" / "tiny_ppo" / "gymnax_cartpole" / "train" / "samples" / "batch_00000" / "agent"
+    )
+    assert agent.num_seeds == 2  # the spec's num_seeds (the study's), which the command line may override
+    best = json.loads((study / "best_optuna_params.json").read_text())["best_trial"]["params"]
+    assert agent.manifest["config"]["algorithm.hyperparam.actor_lr"] == pytest.approx(
+        best["algorithm.hyperparam.actor_lr"]
+    )

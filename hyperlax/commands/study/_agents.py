@@ -54,3 +54,20 @@ def link_artifacts(study_or_trial, study_dir: Path, results_dir: Path, storage=N
                 upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=study_or_trial, **extra)
                 count += 1
     return count
+
+
+def selected_agents(study, study_dir: Path) -> list:
+    """The agent directories of the trials the study hands over (re-evaluated ones: their re-evaluation's)."""
+    from hyperlax.commands.agents import agent_dir_name
+    from hyperlax.commands.study._selection import BY_REEVALUATION, reevaluated_records, selection
+
+    trials, selected_by = selection(study)
+    records = reevaluated_records(study) if selected_by == BY_REEVALUATION else {}
+    found = []
+    for t in trials:
+        if t.number in records:
+            where = study_dir / records[t.number]["batch_dir"] / agent_dir_name(t.number, alone=False)
+        else:
+            where = study_dir / t.user_attrs.get("batch_dir", "") / agent_dir_name(t.number, alone=True)
+        found += [where] if (where / "agent.json").is_file() else []
+    return found

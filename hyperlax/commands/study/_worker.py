@@ -28,7 +28,7 @@ from hyperlax.commands.pruning import PrunerSettings, make_pruner
 from hyperlax.commands.rundir import exclusive, run_record
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
-from hyperlax.commands.study._agents import best_when_told, link_artifacts
+from hyperlax.commands.study._agents import best_when_told, link_artifacts, selected_agents
 from hyperlax.commands.study._args import reevaluation_of, resolve_args, study_target, warm_start_of
 from hyperlax.commands.study._ledger import (
     FINISHED_ELSEWHERE,
@@ -342,4 +342,6 @@ def run_study(
     print_summary(console, study, args.n_trials, wall, rate)
     console.print(f"throughput (this worker): {runner.meter.summary(wall)}")
     console.print(f"study: {study_dir}  ({', '.join(str(f.relative_to(study_dir)) for f in files)})")
+    if agents := selected_agents(study, study_dir):
+        console.print(f"agents: {', '.join(map(str, agents))} (hyperlax evaluate --agent DIR)")
     return study_dir
