@@ -147,3 +147,46 @@ def test_train_runs_the_spec_study_best_writes(study, tmp_path, capsys):
     assert agent.manifest["config"]["algorithm.hyperparam.actor_lr"] == pytest.approx(
         best["algorithm.hyperparam.actor_lr"]
     )
+
+
+def test_a_sweeps_best_keeps_each_sample_that_beats_every_earlier_one(tmp_path):
+    argv = ["sweep-hp-samples", *TINY, "--num-samples", "3", "--hparam-batch-size", "3", "--save-agents", "best"]
+    code, _, err = run_cli([*argv, "--output-root", str(tmp_path)])
+    assert code == 0, err
+    batch = tmp_path / "tiny_ppo" / "gymnax_cartpole" / "samples" / "batch_00000"
+    rows = json.loads((batch / "metrics.json").read_text())
+    running, expected = -np.inf, set()
+    for row in rows:
+        if row["final_performance"] > running:
+            running, expected = row["final_performance"], expected | {row["sample_id"]}
+    kept = {load_agent(d).manifest["sample_id"] for d in batch.glob("agent_*")}
+    assert kept == expected and is_complete(batch)
+
+
+@pytest.mark.slow
+def test_after_a_reevaluation_the_reevaluated_trials_agents_are_kept_and_linked_to_the_study(tmp_path):
+    argv = ["optuna-hp-search", *TINY, "--n-trials", "3", "--reevaluate-top", "2", "--reevaluate-seeds", "2"]
+    code, _, err = run_cli([*argv, "--output-root", str(tmp_path)])
+    assert code == 0, err
+    study_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole"
+    assert not list(study_dir.glob("pool_*/trial_*/agent"))  # the study's own seeds do not select
+    report = json.loads((study_dir / "reevaluation" / "reevaluation.json").read_text())
+    kept = {load_agent(d).manifest["sample_id"] for d in study_dir.glob("reevaluation/round_0000/samples/*/agent_*")}
+    assert kept == {t["number"] for t in report["trials"]}
+    stored = optuna.load_study(study_name=None, storage=f"sqlite:///{study_dir / 'optuna_study.db'}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert len(optuna.artifacts.get_all_artifact_meta(stored)) == 2 * len(kept)
+
+
+def test_render_names_an_env_gymnax_does_not_draw():
+    from dataclasses import replace
+
+    from hyperlax.envs.episodes import render_problem
+
+    undrawn = replace(make_env("gymnax.cartpole"), gymnax_id="DeepSea-bsuite", name="gymnax.deep_sea")
+    assert (
+        render_problem(undrawn)
+        == "--render: gymnax draws no frames for DeepSea-bsuite (gymnax.deep_sea); drop --render"
+    )
+    assert render_problem(make_env("gymnax.cartpole")) is None

@@ -185,7 +185,10 @@ class Search:
         extra = None if agent is None else self.saving.writer([sample], [row], {sample.sample_id: agent})
         write_samples(trial_dir, [sample], [row], returns, eval_steps, extra)
         if extra is not None and sample.sample_id in self.asked:
-            link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
+            try:
+                link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
+            except FINISHED_ELSEWHERE:  # told by another worker meanwhile: the agent stays in its directory
+                log.warning("trial %d was finished elsewhere; its agent is not linked", sample.sample_id)
         self.asked.pop(sample.sample_id, None)
         self.tell_row(sample.sample_id, row, trial_dir, self.runner.structure_of(sample))
 
