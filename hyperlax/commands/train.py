@@ -51,8 +51,9 @@ def study_values(study_dir: str) -> dict:
     """The study's selected trial as train's option values."""
     from hyperlax.commands.study import best_configuration
 
-    if not Path(study_dir).is_dir():
-        raise InputError(f"--from-study {study_dir}: no such directory; give the directory optuna-hp-search wrote")
+    if not (Path(study_dir) / "study.json").is_file():
+        what = "no study.json there" if Path(study_dir).is_dir() else "no such directory"
+        raise InputError(f"--from-study {study_dir}: {what}; give the directory optuna-hp-search wrote")
     spec, _ = best_configuration(study_dir, None)
     values = {k: spec[k] for k in STUDY_KEYS if k in spec}
     space = {"mode": "replace", "search_space": {}, "fixed": spec["fixed"]}
