@@ -190,3 +190,10 @@ def test_render_names_an_env_gymnax_does_not_draw():
         == "--render: gymnax draws no frames for DeepSea-bsuite (gymnax.deep_sea); drop --render"
     )
     assert render_problem(make_env("gymnax.cartpole")) is None
+
+
+@pytest.mark.parametrize("name", ["ppo", "sac", "dqn"])
+def test_every_builtin_algorithm_says_how_its_agents_act(name):
+    from hyperlax.algos.registry import resolve_algorithm
+
+    assert callable(resolve_algorithm(name).make_policy)

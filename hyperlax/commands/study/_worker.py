@@ -104,6 +104,8 @@ class Search:
         mode = "none" if args.save_agents == "best" and args.reevaluate_top else args.save_agents
         wanted = lambda sample, row: best_when_told(study, args.objective_names, row)  # noqa: E731
         self.saving = AgentSaving(mode, recipe, runner, wanted, single=True)
+        if mode != "none" and not runner.can_keep_agents():
+            console.print(f"--save-agents {mode}: algorithm {runner.algorithm.NAME} has no make_policy; none saved")
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
