@@ -114,6 +114,9 @@ def test_train_from_a_study_prints_iqm_and_ci_and_saves_an_agent_per_seed(study,
     assert agent.num_seeds == 3 and len(summary["per_seed_final_returns"]) == 3
     best = json.loads((study / "best_optuna_params.json").read_text())["best_trial"]["params"]
     assert all(agent.manifest["config"][k] == pytest.approx(v) for k, v in best.items() if not isinstance(v, str))
+    train_dir = tmp_path / "tiny_ppo" / "gymnax_cartpole" / "train"
+    code, out, err = run_cli(["train", "--resume-from", str(train_dir)], capsys)  # resumable like a sweep
+    assert code == 0 and "1 of 1 batches already complete, skipped" in out, err
 
 
 @pytest.mark.slow
