@@ -1,4 +1,4 @@
-"""hyperlax from Python: a study, a sweep and an env object built in this process.
+"""hyperlax from Python: a study and its best agent, a sweep, and an env object built in this process.
 
     python examples/python_api.py            # about two minutes on a laptop CPU
 
@@ -8,6 +8,8 @@ HYPERLAX_EXAMPLE_ALGO (a recipe), HYPERLAX_EXAMPLE_STEPS, HYPERLAX_EXAMPLE_TRIAL
 
 import os
 import warnings
+
+import jax
 
 import hyperlax
 
@@ -24,6 +26,13 @@ def main() -> None:
     print("best value", study.best_value, "params", study.best_params)
     print("study directory", study.study_dir, "files", sorted(study.paths))
     print(study.trials_dataframe(attrs=("number", "value", "state")))
+
+    # The selected trial's agent (save_agents="best" is a study's default): act, and evaluate it again.
+    agent = study.best_agent()
+    obs, _ = agent.spec.env.reset(jax.random.PRNGKey(0), agent.spec.params)
+    print("greedy action", agent.act(obs))
+    scores = hyperlax.evaluate(agent, episodes=20)
+    print("best agent: return IQM", scores["iqm"], "95% CI", scores["ci"])
 
     # A sweep of the recipe's search space: a results table of plain dicts (results.csv's columns).
     swept = hyperlax.sweep(ALGO, env="gymnax.cartpole", num_samples=2, **BUDGET)
@@ -44,7 +53,6 @@ def main() -> None:
         hyperlax.optimize(ALGO, env="gymnax.cartpole", n_trials=0)
     except hyperlax.InputError as exc:
         print("InputError:", exc)
-    # A study run with save_agents (the agents branch) also gives study.best_agent() and hyperlax.evaluate(agent).
 
 
 if __name__ == "__main__":

@@ -171,11 +171,11 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
     expected = run_batch(runner, samples)
     real_run, attempts = Runner._run, []
 
-    def run_with_small_memory(self, plan, on_segment):
+    def run_with_small_memory(self, plan, on_segment, *rest):
         attempts.append(len(plan.samples))
         if len(plan.samples) > 2:  # what XLA raises when the device runs out of memory
             raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 1.00GiB")
-        return real_run(self, plan, on_segment)
+        return real_run(self, plan, on_segment, *rest)
 
     monkeypatch.setattr(Runner, "_run", run_with_small_memory)
     result = run_batch(runner, samples)
@@ -187,7 +187,7 @@ def test_out_of_memory_splits_the_batch_in_half_and_keeps_every_result(tiny, mon
 def test_errors_other_than_out_of_memory_are_not_retried(tiny, monkeypatch):
     make_sample, make_runner = tiny
 
-    def broken(self, plan, on_segment):
+    def broken(self, plan, on_segment, *rest):
         raise RuntimeError("INTERNAL: something else")
 
     monkeypatch.setattr(Runner, "_run", broken)

@@ -157,6 +157,20 @@ class SegmentOutput(NamedTuple):
     env_steps: jax.Array  # env steps trained so far
 
 
+class Policy(NamedTuple):
+    """How a trained agent acts, what `make_policy(config, env)` returns; a saved agent is rebuilt from it.
+
+    params_of(state) -> the pytree acting needs, picked from a training state: network parameters and
+      observation-normalisation statistics (what an agent file keeps).
+    act(params, obs, key=None, deterministic=True) -> action for `obs` (any leading batch axes): the greedy
+      action, or with `deterministic=False` one drawn with `key`. The training program's evaluation calls
+      `act(params_of(state), obs)`, so a reloaded agent takes bitwise the actions it took there.
+    """
+
+    params_of: Callable
+    act: Callable
+
+
 class Train(NamedTuple):
     """What `make_train` returns: pure functions that jit and vmap accept as they are.
 

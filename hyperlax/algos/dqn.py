@@ -13,6 +13,7 @@ from flax import struct
 
 from hyperlax.algos import buffers
 from hyperlax.algos.common import (
+    Policy,
     Train,
     activation_field,
     clipped_adam,
@@ -103,8 +104,21 @@ class Agent:
     def greedy_action(self, params, obs):
         return jnp.argmax(self.q_network.apply(params, obs), axis=-1)
 
+    def policy_params(self, state: State) -> dict:
+        return {"q": state.params}
+
+    def act(self, params: dict, obs, key=None, deterministic: bool = True):
+        """The greedy action, or epsilon-greedy with the configuration's epsilon_end when drawn with `key`."""
+        greedy = self.greedy_action(params["q"], obs)
+        if deterministic:
+            return greedy
+        explore_key, random_key = jax.random.split(key)
+        explore = jax.random.uniform(explore_key, greedy.shape) < self.config.epsilon_end
+        return jnp.where(explore, jax.random.randint(random_key, greedy.shape, 0, self.spec.action_dim), greedy)
+
     def greedy_policy(self, state: State):
-        return lambda obs: self.greedy_action(state.params, obs)
+        params = self.policy_params(state)
+        return lambda obs: self.act(params, obs)
 
     def init(self, hp: Config, key) -> State:
         spec = self.spec
@@ -204,6 +218,13 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     agent = Agent(config, spec, total_timesteps, schedule_length)
     segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+
+
+def make_policy(config: Config, spec: EnvSpec) -> Policy:
+    """How an agent of this structure acts on `spec` (see hyperlax.algos.common.Policy); `config`'s
+    epsilon_end is the exploration of the stochastic policy."""
+    agent = Agent(config, spec, total_timesteps=1, schedule_length=None)
+    return Policy(agent.policy_params, agent.act)
 
 
 def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:

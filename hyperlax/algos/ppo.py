@@ -15,6 +15,7 @@ from flax import struct
 
 from hyperlax.algos import distributions as D
 from hyperlax.algos.common import (
+    Policy,
     Train,
     activation_field,
     clipped_adam,
@@ -175,16 +176,22 @@ class Agent:
         mean, log_std = self.actor.apply(params, obs)
         return D.normal_log_prob(action, mean, log_std), D.normal_entropy(log_std)
 
-    def greedy_policy(self, state: State):
-        spec, params = self.spec, state.actor_params
+    def policy_params(self, state: State) -> dict:
+        """What acting needs: the policy's parameters and the observation statistics."""
+        return {"actor": state.actor_params, "obs_stats": state.obs_stats}
 
-        def act(obs):
-            obs = self.normalize(state.obs_stats, obs)
+    def act(self, params: dict, obs, key=None, deterministic: bool = True):
+        """The greedy action (argmax, or the Gaussian mean clipped to the bounds), or one sampled with `key`."""
+        spec, obs = self.spec, self.normalize(params["obs_stats"], obs)
+        if deterministic:
             if spec.discrete:
-                return jnp.argmax(self.actor.apply(params, obs), axis=-1)
-            return jnp.clip(self.actor.apply(params, obs)[0], spec.action_low, spec.action_high)
+                return jnp.argmax(self.actor.apply(params["actor"], obs), axis=-1)
+            return jnp.clip(self.actor.apply(params["actor"], obs)[0], spec.action_low, spec.action_high)
+        return self.sample_action(params["actor"], obs, key)[1]
 
-        return act
+    def greedy_policy(self, state: State):
+        params = self.policy_params(state)
+        return lambda obs: self.act(params, obs)
 
     # ---- training ----
 
@@ -306,6 +313,12 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     agent = Agent(config, spec, schedule_length=num_updates if config.anneal_lr else None)
     segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * steps_per_iteration)
+
+
+def make_policy(config: Config, spec: EnvSpec) -> Policy:
+    """How an agent of this structure acts on `spec` (see hyperlax.algos.common.Policy)."""
+    agent = Agent(config, spec, schedule_length=None)
+    return Policy(agent.policy_params, agent.act)
 
 
 def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:

@@ -11,10 +11,10 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import jax
 
-from hyperlax.algos.common import SegmentOutput, Train
+from hyperlax.algos.common import Policy, SegmentOutput, Train
 from hyperlax.envs.spec import EnvSpec
 
-__all__ = ["Algorithm", "SegmentOutput", "State", "Torso", "Train"]
+__all__ = ["Algorithm", "Policy", "SegmentOutput", "State", "Torso", "Train"]
 
 
 @runtime_checkable
@@ -46,6 +46,13 @@ class Algorithm(Protocol):
 
     `config_problem(config, env)`: why a combination of structural values cannot train, in one line, or
     None. `env` is None when a recipe is checked before an env is chosen, else the EnvSpec about to be used.
+
+    `make_policy(config, env) -> Policy` (hyperlax.algos.common.Policy): `params_of(state)`, what acting needs
+    from a training state, and `act(params, obs, key=None, deterministic=True)`, the action. Saved agents
+    (--save-agents, `hyperlax train`, `hyperlax evaluate`) are built on it, and the built-ins' evaluation
+    during training calls the same `act`, so a reloaded agent acts bitwise as the training program did. An
+    algorithm without it trains as before; its agents cannot be saved (optional, so not a member here:
+    isinstance checks only what every algorithm must have).
 
     Optional: `gradient_updates_per_env_step(config) -> float`, which the built-ins provide for the
     throughput benchmarks (benchmarks/); the engine does not read it.

@@ -13,6 +13,7 @@ from flax import struct
 from hyperlax.algos import buffers
 from hyperlax.algos import distributions as D
 from hyperlax.algos.common import (
+    Policy,
     Train,
     activation_field,
     make_segment,
@@ -107,9 +108,18 @@ class Agent:
         mean, log_std = self.actor.apply(params, obs)
         return D.tanh_normal_sample_and_log_prob(key, mean, log_std)
 
+    def policy_params(self, state: State) -> dict:
+        return {"actor": state.learner.actor_params}
+
+    def act(self, params: dict, obs, key=None, deterministic: bool = True):
+        """tanh of the Gaussian mean (or of a sample drawn with `key`), scaled to the env's bounds."""
+        if deterministic:
+            return self.to_env(jnp.tanh(self.actor.apply(params["actor"], obs)[0]))
+        return self.to_env(self.sample_action(params["actor"], obs, key)[0])
+
     def greedy_policy(self, state: State):
-        params = state.learner.actor_params
-        return lambda obs: self.to_env(jnp.tanh(self.actor.apply(params, obs)[0]))
+        params = self.policy_params(state)
+        return lambda obs: self.act(params, obs)
 
     # ---- training ----
 
@@ -231,6 +241,12 @@ def make_train(config: Config, spec: EnvSpec, total_timesteps: int, num_evaluati
     agent = Agent(config, spec)
     segment = make_segment(agent.iteration, agent.greedy_policy, spec, iterations_per_segment, eval_episodes)
     return Train(init=agent.init, segment=segment, steps_per_segment=iterations_per_segment * config.num_envs)
+
+
+def make_policy(config: Config, spec: EnvSpec) -> Policy:
+    """How an agent of this structure acts on `spec` (see hyperlax.algos.common.Policy)."""
+    agent = Agent(config, spec)
+    return Policy(agent.policy_params, agent.act)
 
 
 def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:

@@ -1,24 +1,24 @@
-"""Seams for saved agents, filled by the agents branch: load_agent, evaluate and StudyResult.best_agent call
-what it adds, by these names:
-
-- hyperlax.agents.load_agent(path) -> Agent, with agent.act(obs, key=None);
-- hyperlax.commands.evaluate.evaluate_agent(agent, episodes: int, seed: int) -> a dict of returns.
-
-Until it is merged, calling them raises ModuleNotFoundError naming the missing module.
-"""
+"""Saved agents from Python: load_agent and evaluate, the same as `hyperlax evaluate` without the printing."""
 
 from pathlib import Path
 
 
-def load_agent(path):
-    """A saved agent (a trial's or train's agent/ directory) as an Agent: agent.act(obs, key=None)."""
-    from hyperlax.agents import load_agent as load  # the agents branch's module
+def load_agent(path, env_config: str | None = None, seed_index: int = 0):
+    """A saved agent (a trial's, a sweep's or train's agent/ directory): agent.act(obs) acts greedily,
+    agent.act(obs, key, deterministic=False) samples; `env_config`: another env with the same spaces."""
+    from hyperlax.commands.evaluate import load_agent as load
 
-    return load(Path(path))
+    return load(Path(path), env_config, seed_index)
 
 
-def evaluate(agent, episodes: int = 100, seed: int = 0) -> dict:
-    """Run a saved agent's greedy policy for `episodes` episodes (`hyperlax evaluate`): its returns."""
-    from hyperlax.commands.evaluate import evaluate_agent  # the agents branch's module
+def evaluate(agent, episodes: int = 100, seed: int = 0, deterministic: bool = True) -> dict:
+    """Run an agent (or the agent saved at a path) for `episodes` episodes, as `hyperlax evaluate` does: its
+    returns, and their IQM with a 95% bootstrap interval."""
+    import jax
 
-    return evaluate_agent(load_agent(agent) if isinstance(agent, (str, Path)) else agent, episodes, seed)
+    from hyperlax.results.intervals import iqm_interval
+
+    agent = load_agent(agent) if isinstance(agent, (str, Path)) else agent
+    returns = agent.returns(episodes, jax.random.PRNGKey(seed), deterministic=deterministic)
+    interval = iqm_interval(returns.tolist())
+    return {"returns": returns, "iqm": interval.estimate, "ci": (interval.low, interval.high)}

@@ -1,9 +1,7 @@
 """The Python API's functions: each runs the command of the same options as the CLI and returns an object.
 
-`train` is a seam for the agents branch: it calls hyperlax.commands.train.train(args: TrainArgs, console) ->
-the run directory, with TrainArgs among hyperlax.commands.options and a `train` command in hyperlax.cli.main's
-table (its keywords then come from there). Until that branch is merged it raises ModuleNotFoundError naming
-hyperlax.commands.train. Saved agents themselves: hyperlax.api._agents.
+Keywords come from the CLI's command table (hyperlax.cli.main), so each function takes its command's flags.
+Saved agents: hyperlax.api._agents.
 """
 
 from pathlib import Path
@@ -48,7 +46,7 @@ def pbt(algo: str | None = None, *, env=None, console=None, **options) -> PBTRes
 
 
 def train(algo: str | None = None, *, env=None, console=None, **options) -> Path:
-    """Train one configuration and save its agent (`hyperlax train`, from the agents branch): its directory."""
-    from hyperlax.commands.train import train as run_train  # the agents branch's module (and its `train` command)
+    """Train one configuration on several seeds and save its agents (`hyperlax train`): its directory."""
+    from hyperlax.commands.train import train as run_train
 
     return run_train(command_args("train", "train", algo, env, options), console_of(console))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 
-AGENT_DIR = "agent"  # a trial's saved agent: pool_NNNN/trial_NNNNN/agent/ (--save-agents, the agents branch)
+AGENT_DIR = "agent"  # a trial's saved agent: pool_NNNN/trial_NNNNN/agent/ (--save-agents best, the default)
 
 
 @dataclass

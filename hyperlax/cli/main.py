@@ -19,6 +19,7 @@ from hyperlax.commands.options import (
     BestArgs,
     CliArgs,
     CompareArgs,
+    EvaluateArgs,
     ExportArgs,
     ListArgs,
     PBTArgs,
@@ -29,6 +30,7 @@ from hyperlax.commands.options import (
     ShowRecipeArgs,
     SpecArgs,
     SweepArgs,
+    TrainArgs,
     ValidateArgs,
     add_options,
     args_from_namespace,
@@ -79,6 +81,18 @@ def run_pbt(args, console) -> None:
     pbt_search(args, console)
 
 
+def run_train(args, console) -> None:
+    from hyperlax.commands.train import train
+
+    train(args, console)
+
+
+def run_evaluate(args, console) -> None:
+    from hyperlax.commands.evaluate import evaluate_agent
+
+    evaluate_agent(args, console)
+
+
 def run_validate(args, console) -> None:
     from hyperlax.commands.pbt.validate import is_pbt_dir, validate_pbt
 
@@ -87,6 +101,8 @@ def run_validate(args, console) -> None:
             raise InputError(
                 "validate-best --env-config retrains a study's trials; a pbt-search schedule is replayed on its own env"
             )
+        if args.save_agents not in (None, "none"):
+            raise InputError("validate-best --save-agents: a pbt-search directory's validation saves no agents")
         check_values(args)
         validate_pbt(args.study_dir, with_defaults(args).num_seeds, console)
         return
@@ -193,6 +209,11 @@ def commands() -> list:
                 "histories on one plotly page", (CompareArgs,), run_study_compare),
         Command("validate-best", "retrain a study's best trial (or Pareto front) on fresh seeds",
                 (ValidateArgs, CliArgs), run_validate),
+        Command("train", "train one configuration (a spec, a study's selected trial, or flags) on several seeds: "
+                "the final return's IQM with a bootstrap CI, and an agent per seed",
+                (TrainArgs, CliArgs, SpecArgs), run_train),
+        Command("evaluate", "run a saved agent's episodes: the return's IQM with a bootstrap CI, and a GIF with "
+                "--render", (EvaluateArgs, CliArgs), run_evaluate),
         Command("show-recipe", "a recipe's hyperparameters: traced or structural, default, search distribution",
                 (ShowRecipeArgs,), run_show_recipe),
     ]  # fmt: skip

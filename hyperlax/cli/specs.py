@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 
-SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search")
+SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search", "train")
 
 
 PRESETS_DIR = Path(__file__).parent.parent / "configs" / "presets"

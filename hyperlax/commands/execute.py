@@ -65,8 +65,12 @@ def pending_plans(plans: list, samples_dir: Path) -> list:
     return pending
 
 
-def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches") -> None:
-    """Train every plan whose directory is not complete yet; complete ones are skipped (resume)."""
+def run_plans(
+    runner: Runner, plans: list, samples_dir: Path, console: Console, label: str = "batches", saving=None
+) -> None:
+    """Train every plan whose directory is not complete yet; complete ones are skipped (resume). With
+    `saving` (commands.agents.AgentSaving), the agents it keeps are written with their batch."""
+    keep = saving is not None and saving.active
     pending = pending_plans(plans, samples_dir)
     if len(pending) < len(plans):
         console.print(f"{len(plans) - len(pending)} of {len(plans)} {label} already complete, skipped")
@@ -74,9 +78,10 @@ def run_plans(runner: Runner, plans: list, samples_dir: Path, console: Console, 
     with BatchProgress(console, len(pending), s.num_evaluations, label) as progress:
         for plan in pending:
             signals.check()
-            result = runner.run_batch(plan, progress.on_segment)
+            result = runner.run_batch(plan, progress.on_segment, keep_agents=keep)
+            extra = saving.writer(plan.samples, result.rows, result.agents) if keep else None
             with signals.deferred():  # written, or not at all
-                write_batch(samples_dir / plan.name, plan, result)
+                write_batch(samples_dir / plan.name, plan, result, extra)
             progress.batch_done(result)
             log.info(
                 "%s: %d configs, compile %.1fs, train %.1fs, %.0f env-steps/s",
@@ -94,6 +99,7 @@ def stream(
     on_done: Callable,
     should_stop: Callable | None = None,
     progress: BatchProgress | None = None,
+    keep_agent: Callable | None = None,
 ) -> int:
     """Train samples through a slot pool until `next_samples` has none left and the pool is empty.
 
@@ -101,7 +107,9 @@ def stream(
     pool step, each live slot has one more evaluation: its last one -> finished; non-finite -> failed at once;
     `should_stop(sample, evaluation, mean_return)` -> pruned. A sample that ends is handed to
     `on_done(sample, row, returns [1, seeds, evaluations, episodes] (NaN after a stop), eval_steps)` and its
-    slot is refilled before the next step. Returns how many samples ended.
+    slot is refilled before the next step. With `keep_agent(sample, row) -> bool`, `on_done` gets a fifth
+    argument: the sample's final agent parameters (Runner.agent_params, read from its slot before it is
+    freed) when `keep_agent` says so, else None. Returns how many samples ended.
     """
     evaluations = pool.runner.settings.num_evaluations
     ended = 0
@@ -119,9 +127,12 @@ def stream(
             may_stop = k < evaluations and not diverged and should_stop is not None
             stopped = may_stop and should_stop(slot.sample, k, float(np.mean(slot.returns[-1])))
             if k == evaluations or diverged or stopped:
+                row, curve, eval_steps = slot_result(slot, pool, stopped)
+                kept = keep_agent is not None and keep_agent(slot.sample, row)
+                agent = pool.agent_params(slot.sample.sample_id) if kept else None
                 pool.remove(slot.sample.sample_id)
                 with signals.deferred():  # a result is written and told, or neither
-                    on_done(slot.sample, *slot_result(slot, pool, stopped))
+                    on_done(slot.sample, row, curve, eval_steps, *([] if keep_agent is None else [agent]))
                 ended += 1
                 if progress is not None:
                     progress.advance(evaluations - k)  # the evaluations it will never run

@@ -11,6 +11,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
+from hyperlax.commands.agents import AgentSaving, BestSoFar
 from hyperlax.commands.execute import make_runner, note_return_range, run_plans, stream
 from hyperlax.commands.options import SweepArgs
 from hyperlax.commands.pruning import PrunerSettings, check_pruner, make_pruner
@@ -91,30 +92,30 @@ def sweep(args: SweepArgs, console: Console) -> Path:
         if resume_dir is None:
             write_json_atomic(sweep_dir / SWEEP_FILE, run_record(args, settings, recipe, spec))
         try:
-            run_sweep(args, recipe.name, runner, samples, plans, sweep_dir, console)
+            run_sweep(args, recipe, runner, samples, plans, sweep_dir, console)
         except KeyboardInterrupt as exc:
             done = sum(is_complete(d) for d in (sweep_dir / "samples").glob("*"))
             raise interrupted(exc, f"{done} finished directories kept in {sweep_dir / 'samples'}", sweep_dir) from None
     return sweep_dir
 
 
-def run_sweep(
-    args: SweepArgs, name: str, runner, samples: list, plans: list, sweep_dir: Path, console: Console
-) -> None:
+def run_sweep(args: SweepArgs, recipe, runner, samples: list, plans: list, sweep_dir: Path, console: Console) -> None:
     settings, spec = runner.settings, runner.spec
     note_return_range(console, spec)
     unit = "runs" if args.sequential else "batches"
     layout = f"{len(plans)} {unit}" if args.pruner == "none" else f"a pool of {args.hparam_batch_size} slots"
     console.print(
-        f"sweep: {len(samples)} samples of {name} on {spec.name} ({spec.env_id}), "
+        f"sweep: {len(samples)} samples of {recipe.name} on {spec.name} ({spec.env_id}), "
         f"{layout}, pruner {args.pruner}, {settings.num_seeds} seeds, {settings.total_timesteps} env steps each "
         f"-> {sweep_dir}"
     )
     start = time.perf_counter()
+    best = BestSoFar(collect_rows(sweep_dir / "samples"))  # a resume goes on from the samples on disk
+    saving = AgentSaving(args.save_agents, recipe, runner, best, single=args.pruner != "none")
     if args.pruner == "none":
-        run_plans(runner, plans, sweep_dir / "samples", console, unit)
+        run_plans(runner, plans, sweep_dir / "samples", console, unit, saving)
     else:
-        stream_with_pruning(runner, samples, sweep_dir / "samples", console, args)
+        stream_with_pruning(runner, samples, sweep_dir / "samples", console, args, saving)
     rows = collect_rows(sweep_dir / "samples")
     write_results_csv(sweep_dir / "results.csv", rows)
     wall = time.perf_counter() - start
@@ -123,7 +124,9 @@ def run_sweep(
     console.print(f"results: {sweep_dir / 'results.csv'}")
 
 
-def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Console, args: SweepArgs) -> None:
+def stream_with_pruning(
+    runner, samples: list, samples_dir: Path, console: Console, args: SweepArgs, saving: AgentSaving
+) -> None:
     """Samples stream through a slot pool; an in-memory Optuna study's pruner stops those that fall behind,
     and each sample's directory (samples/sample_NNNNN) is written as it ends. On resume, the samples already
     written are skipped and their curves given back to the pruner, so it decides as it would have."""
@@ -150,15 +153,16 @@ def stream_with_pruning(runner, samples: list, samples_dir: Path, console: Conso
         trials[sample.sample_id].report(mean_return, evaluation)
         return trials[sample.sample_id].should_prune()
 
-    def on_done(sample, row, returns, eval_steps) -> None:
-        write_samples(samples_dir / sample_dir_name(sample.sample_id), [sample], [row], returns, eval_steps)
+    def on_done(sample, row, returns, eval_steps, agent=None) -> None:
+        extra = None if agent is None else saving.writer([sample], [row], {sample.sample_id: agent})
+        write_samples(samples_dir / sample_dir_name(sample.sample_id), [sample], [row], returns, eval_steps, extra)
         state, value = pruning_outcome(row)
         study.tell(trials.pop(sample.sample_id), value, state)
 
     s = args.hparam_batch_size
     pool = SlotPool.for_runner(runner, s)
     with BatchProgress(console, len(pending), evaluations, "samples") as progress:
-        stream(pool, next_samples, on_done, should_stop, progress)
+        stream(pool, next_samples, on_done, should_stop, progress, saving.keeps if saving.active else None)
 
 
 def pruning_outcome(row: dict) -> tuple:

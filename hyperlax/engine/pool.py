@@ -265,6 +265,11 @@ class SlotPool:
         program, i = self._locate(sample_id)
         return program.row(i)
 
+    def agent_params(self, sample_id: int) -> dict:
+        """A sample's final agent parameters (Runner.agent_params), read from its slot before it is freed."""
+        program, i = self._locate(sample_id)
+        return self.runner.agent_params(program.slots[i].sample, program.row(i))
+
     def copy_row(self, src_id: int, dst_id: int) -> None:
         """Sample `dst_id` continues from the training state of sample `src_id`, keeping its own PRNG keys
         (population-based training's exploit: a row gather, within a program or across two)."""

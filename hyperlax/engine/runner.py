@@ -9,7 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import numpy as np
@@ -89,6 +89,7 @@ class BatchResult:
     compile_seconds: float
     wall_seconds: float  # training, compiles excluded
     env_steps: float  # trained by the batch's samples (padding twins excluded)
+    agents: dict = field(default_factory=dict)  # sample id -> Runner.agent_params, when asked to keep them
 
     @property
     def env_steps_per_second(self) -> float:
@@ -256,19 +257,32 @@ class Runner:
         self._programs[cache_key] = (init, segment, train.steps_per_segment)
         return self._programs[cache_key], seconds
 
-    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None) -> BatchResult:
+    def can_keep_agents(self) -> bool:
+        """The algorithm says how its agents act (protocol.Algorithm's optional make_policy)."""
+        return callable(getattr(self.algorithm, "make_policy", None))
+
+    def agent_params(self, sample: Sample, states) -> dict:
+        """What a saved agent keeps of a sample's final states [seeds, ...], read after the program returned:
+        `params` (Policy.params_of: parameters, observation statistics), and the `eval_key` and `env_steps`
+        that the last evaluation drew its episodes with; numpy leaves with a leading seed axis."""
+        policy = self.algorithm.make_policy(self.make_hp(sample), self.spec)
+        keep = jax.vmap(lambda s: {"params": policy.params_of(s), "eval_key": s.eval_key, "env_steps": s.env_steps})
+        return jax.tree.map(np.asarray, keep(states))
+
+    def run_batch(self, plan: BatchPlan, on_segment: Callable | None = None, keep_agents: bool = False) -> BatchResult:
         """Train one batch; out of memory splits it in half and retries each half.
 
-        `on_segment(plan, evaluation, num_evaluations)`, when given, runs after every segment.
+        `on_segment(plan, evaluation, num_evaluations)`, when given, runs after every segment. With
+        `keep_agents`, the result's `agents` hold each sample's final agent parameters (`agent_params`).
         """
         try:
-            return self._run(plan, on_segment)
+            return self._run(plan, on_segment, keep_agents)
         except Exception as exc:  # XlaRuntimeError has no stable import path across jax versions
             if not is_out_of_memory(exc) or len(plan.samples) == 1:
                 raise
             log.warning("%s: out of memory with %d configs, retrying in two halves", plan.name, len(plan.samples))
             return merge_results(
-                [self.run_batch(self._part_plan(plan, part), on_segment) for part in halves(plan.samples)]
+                [self.run_batch(self._part_plan(plan, part), on_segment, keep_agents) for part in halves(plan.samples)]
             )
 
     def _part_plan(self, plan: BatchPlan, part: list) -> BatchPlan:
@@ -277,7 +291,7 @@ class Runner:
         given = s.program_width and min(s.program_width, n)
         return batch_plan(plan.name, part, plan.structural_key, n, self.backend, given, s.num_seeds)
 
-    def _run(self, plan: BatchPlan, on_segment: Callable | None) -> BatchResult:
+    def _run(self, plan: BatchPlan, on_segment: Callable | None, keep_agents: bool) -> BatchResult:
         s = self.settings
         n, width = len(plan.samples), plan.program_width
         # Padding repeats the first configuration with its own keys; its results are discarded.
@@ -308,7 +322,20 @@ class Runner:
         self.meter.add_training(env_steps, wall)
         for row in rows:
             row.update(env_steps_per_second=steps_per_second(env_steps, wall), compile_seconds=compile_seconds)
-        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, env_steps)
+        agents = self._final_agents(plan.samples, states, width) if keep_agents else {}
+        return BatchResult(rows, returns, eval_steps, compile_seconds, wall, env_steps, agents)
+
+    def _final_agents(self, samples: list, states: list, width: int) -> dict:
+        """Each sample's agent parameters from its program's final state (after the program returned, so
+        training is not slowed); sample i is row i % width of program i // width."""
+        return {
+            sample.sample_id: self.agent_params(sample, take_row(states[i // width], i % width))
+            for i, sample in enumerate(samples)
+        }
+
+
+def take_row(state, i: int):
+    return jax.tree.map(lambda x: x[i], state)
 
 
 def metrics_row(
@@ -348,4 +375,5 @@ def merge_results(parts: list) -> BatchResult:
         compile_seconds=sum(p.compile_seconds for p in parts),
         wall_seconds=sum(p.wall_seconds for p in parts),
         env_steps=sum(p.env_steps for p in parts),
+        agents={k: v for p in parts for k, v in p.agents.items()},
     )

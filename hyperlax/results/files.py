@@ -71,12 +71,14 @@ def claim_numbered_dir(parent: Path, prefix: str) -> Path:
 
 
 def is_complete(batch_dir: Path) -> bool:
-    """A directory is complete when `success.txt` lists its files and each is there, intact (same size and
-    SHA-256). A truncated, deleted or edited file makes it incomplete, so a resume trains it again."""
+    """A directory is complete when `success.txt` lists its files (BATCH_FILES, and any saved agent's) and
+    each is there, intact (same size and SHA-256). A truncated, deleted or edited file makes it incomplete,
+    so a resume trains it again."""
     try:
         manifest = json.loads((batch_dir / "success.txt").read_text())
         files = manifest["files"]
-        return set(files) == set(BATCH_FILES) and all(file_digest(batch_dir / n) == files[n] for n in BATCH_FILES)
+        inside = all(not Path(n).is_absolute() and ".." not in Path(n).parts for n in files)
+        return inside and set(BATCH_FILES) <= set(files) and all(file_digest(batch_dir / n) == files[n] for n in files)
     except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable, not a manifest
         return False
 
@@ -92,14 +94,17 @@ def read_json(path: Path, what: str):
         raise InputError(f"{what}: {path} is not readable JSON ({reason}); restore it or start anew") from None
 
 
-def write_batch(batch_dir: Path, plan, result) -> None:
+def write_batch(batch_dir: Path, plan, result, extra=None) -> None:
     """Write configs, metrics and curves of one batch; `success.txt` last marks it complete."""
-    write_samples(batch_dir, plan.samples, result.rows, result.returns, result.eval_steps)
+    write_samples(batch_dir, plan.samples, result.rows, result.returns, result.eval_steps, extra)
 
 
-def write_samples(batch_dir: Path, samples: list, rows: list, returns: np.ndarray, eval_steps: np.ndarray) -> None:
+def write_samples(
+    batch_dir: Path, samples: list, rows: list, returns: np.ndarray, eval_steps: np.ndarray, extra=None
+) -> None:
     """Write configs, metrics and curves [config, seed, evaluation, episode] of samples; `success.txt` last
-    marks the directory complete."""
+    marks the directory complete. `extra(batch_dir)`, when given, writes more files (saved agents) and gives
+    their paths relative to `batch_dir`, which the manifest lists too."""
     batch_dir.mkdir(parents=True, exist_ok=True)
     (batch_dir / "success.txt").unlink(missing_ok=True)
     write_json_atomic(
@@ -110,7 +115,8 @@ def write_samples(batch_dir: Path, samples: list, rows: list, returns: np.ndarra
     tmp = batch_dir / "curves.tmp.npz"
     np.savez(tmp, sample_ids=np.array([s.sample_id for s in samples]), returns=returns, eval_steps=eval_steps)
     os.replace(tmp, batch_dir / "curves.npz")
-    manifest = {"configurations": len(samples), "files": {n: file_digest(batch_dir / n) for n in BATCH_FILES}}
+    names = [*BATCH_FILES, *(extra(batch_dir) if extra is not None else [])]
+    manifest = {"configurations": len(samples), "files": {n: file_digest(batch_dir / n) for n in names}}
     write_json_atomic(batch_dir / "success.txt", manifest)
 
 

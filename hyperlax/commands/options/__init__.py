@@ -10,6 +10,7 @@ read the same declarations. `fields` holds the machinery, `shared` the options s
 one module per command its own.
 """
 
+from hyperlax.commands.options.agents import EvaluateArgs, TrainArgs
 from hyperlax.commands.options.fields import (
     add_options,
     args_from_keywords,
@@ -45,6 +46,7 @@ __all__ = [
     "BestArgs",
     "CliArgs",
     "CompareArgs",
+    "EvaluateArgs",
     "ExportArgs",
     "ListArgs",
     "PBTArgs",
@@ -57,6 +59,7 @@ __all__ = [
     "SpaceArgs",
     "SpecArgs",
     "SweepArgs",
+    "TrainArgs",
     "ValidateArgs",
     "add_options",
     "as_argv",

@@ -3,6 +3,7 @@ validate-best)."""
 
 from dataclasses import dataclass
 
+from hyperlax.commands.options.agents import save_agents_option
 from hyperlax.commands.options.fields import float_in, int_in, option
 from hyperlax.commands.options.shared import PrunerArgs, RunArgs, SpaceArgs
 
@@ -150,6 +151,9 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         "its eval-return curve (step = env steps), final metrics, params and state",
         metavar="DIR",
     )
+    save_agents: str | None = save_agents_option(
+        "the selected trial's, or after --reevaluate-top the re-evaluated trials' on their fresh seeds", "best"
+    )
 
 
 @dataclass
@@ -210,3 +214,4 @@ class ValidateArgs:
         shown="the study's",
         metavar="ENV",
     )
+    save_agents: str | None = save_agents_option("the validated trials; all: the recipe default's too", "none")

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from hyperlax.commands.options.agents import save_agents_option
 from hyperlax.commands.options.fields import int_in, option, parse_bool
 from hyperlax.commands.options.shared import PrunerArgs, RunArgs, SpaceArgs
 
@@ -27,3 +28,6 @@ class SweepArgs(PrunerArgs, RunArgs, SpaceArgs):
         "gather all samples of one structure before batching: fewer compiles, batches out of sample order",
         False, type=parse_bool, nargs="?", const=True, metavar="True/False", fixed=True,
     )  # fmt: skip
+    save_agents: str | None = save_agents_option(
+        "a sample that beats every sample before it by final_performance when it ends", "none"
+    )

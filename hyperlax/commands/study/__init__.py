@@ -12,7 +12,7 @@ study-list), `_plots`, `_compare` (study-plots, study-compare), `_best_spec` (st
 """
 
 from hyperlax.commands.options import BestArgs, CompareArgs, ExportArgs, QueryArgs, SearchArgs, ValidateArgs
-from hyperlax.commands.study._best_spec import study_best
+from hyperlax.commands.study._best_spec import best_configuration, study_best
 from hyperlax.commands.study._compare import study_compare, study_plots
 from hyperlax.commands.study._ledger import beyond_budget, was_trained
 from hyperlax.commands.study._params import decode_params, suggest_values
@@ -30,6 +30,7 @@ __all__ = [
     "QueryArgs",
     "SearchArgs",
     "ValidateArgs",
+    "best_configuration",
     "beyond_budget",
     "connect_url",
     "decode_params",

@@ -187,7 +187,7 @@ def warm_start_of(args: SearchArgs) -> WarmStart:
 
 def reevaluation_of(args: SearchArgs, env: EnvChoice) -> Reevaluation:
     resumed = args.resume_from is not None
-    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, env, resumed)
+    return Reevaluation(args.reevaluate_top, args.reevaluate_seeds, args.seed, env, resumed, args.save_agents)
 
 
 def check_objectives_available(names: list, spec) -> None:

@@ -34,10 +34,9 @@ def plain(value):
     return value
 
 
-def best_spec(study_dir: str, storage: str | None) -> str:
-    """The selected trial's configuration as YAML text (one objective; several: an input error)."""
-    import yaml
-
+def best_configuration(study_dir: str, storage: str | None) -> tuple[dict, str]:
+    """The selected trial's configuration as spec values (one objective; several: an input error), and a
+    comment line naming the trial."""
     study = load_stored_study(study_dir, storage)
     trials, selected_by = selection(study)
     if len(study.directions) > 1:
@@ -54,10 +53,15 @@ def best_spec(study_dir: str, storage: str | None) -> str:
     spec = {k: args[k] for k in RUN_KEYS if args.get(k) is not None}
     spec.update(num_samples=1, search_space_mode="replace", search_space={}, fixed=plain(fixed))
     value = best_summary(study)["best_trial"]["values"]
-    header = (
-        f"# study '{study.study_name}', trial {best.number} (selected by {selected_by}): {value}\n"
-        f"# run it again: hyperlax sweep-hp-samples --spec FILE.yaml\n"
-    )
+    return spec, f"study '{study.study_name}', trial {best.number} (selected by {selected_by}): {value}"
+
+
+def best_spec(study_dir: str, storage: str | None) -> str:
+    """The selected trial's configuration as YAML text."""
+    import yaml
+
+    spec, about = best_configuration(study_dir, storage)
+    header = f"# {about}\n# run it again: hyperlax train --spec FILE.yaml (or sweep-hp-samples --spec FILE.yaml)\n"
     return header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=None)
 
 

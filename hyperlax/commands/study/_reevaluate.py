@@ -21,9 +21,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from hyperlax.commands.agents import AgentSaving
 from hyperlax.commands.execute import make_runner, run_plans
 from hyperlax.commands.rundir import EnvChoice
 from hyperlax.commands.signals import interrupted
+from hyperlax.commands.study._agents import link_artifacts
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._reports import METRIC_KEYS, trial_record
@@ -69,6 +71,7 @@ class Reevaluation:
     study_seed: int
     env: EnvChoice
     resumed: bool = False
+    save_agents: str = "none"  # --save-agents: best or all keep every re-evaluated trial's agents
 
 
 def reevaluate(
@@ -95,10 +98,14 @@ def reevaluate(
         console.print(f"re-evaluating {len(missing)} trial(s) on {num_seeds} fresh seeds -> {where}")
         fresh = dataclasses.replace(settings, num_seeds=num_seeds, seed=seed, hparam_batch_size=len(missing))
         try:
-            trained = train(samples_of(study, missing, recipe), recipe, asked.env, fresh, study_dir, console)
+            samples = samples_of(study, missing, recipe)
+            trained = train(samples, recipe, asked.env, fresh, study_dir, console, asked.save_agents)
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM
             raise interrupted(exc, "every trial is kept; the re-evaluation stopped", study_dir, ": finish it") from None
         stored.update(with_param_counts(trained, missing))
+        if asked.save_agents != "none":  # the re-evaluated trials are finished: their agents link to the study
+            for batch_dir in sorted({record["batch_dir"] for record in trained.values()}):
+                link_artifacts(study, study_dir, study_dir / batch_dir)
     trials_attr = {str(t.number): stored[t.number] for t in trials}
     study.set_user_attr(REEVALUATION_ATTR, {**attr, "status": "done", "trials": trials_attr})
     write_report(study, trials, study_dir / REEVALUATION_DIR / "reevaluation.json", console)
@@ -125,11 +132,15 @@ def samples_of(study, trials: list, recipe) -> list:
     ]
 
 
-def train(samples: list, recipe, env: EnvChoice, settings: RunSettings, study_dir: Path, console: Console) -> dict:
-    """Train the samples as one batch (one per structure) in a new reevaluation/round_NNNN; their records."""
+def train(
+    samples: list, recipe, env: EnvChoice, settings: RunSettings, study_dir: Path, console: Console, save="none"
+) -> dict:
+    """Train the samples as one batch (one per structure) in a new reevaluation/round_NNNN; their records.
+    With `save` best or all, every re-evaluated trial's agent is saved and linked to the study."""
     _, runner = make_runner(recipe, env, settings)
     round_dir = claim_numbered_dir(study_dir / REEVALUATION_DIR, "round")
-    run_plans(runner, runner.plan(samples), round_dir / "samples", console, "re-evaluation batches")
+    saving = AgentSaving("all" if save != "none" else "none", recipe, runner)
+    run_plans(runner, runner.plan(samples), round_dir / "samples", console, "re-evaluation batches", saving)
     records = {}
     for row in collect_rows(round_dir / "samples"):
         records[row["sample_id"]] = {

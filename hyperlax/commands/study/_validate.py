@@ -16,6 +16,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from hyperlax.commands.agents import AgentSaving
 from hyperlax.commands.execute import make_runner, run_plans
 from hyperlax.commands.options import ValidateArgs, check_values, with_defaults
 from hyperlax.commands.rundir import EnvChoice, env_choice, stored_args
@@ -50,7 +51,7 @@ REPORTED = (
 
 def validate_best(args: ValidateArgs, console: Console) -> Path:
     check_values(args)
-    num_seeds = with_defaults(args).num_seeds
+    num_seeds, save_agents = with_defaults(args).num_seeds, with_defaults(args).save_agents
     study_path = Path(args.study_dir)
     stored = stored_args(study_path / STUDY_FILE)
     env, out_dir = validation_target(env_choice(stored, study_path / STUDY_FILE), args.env_config, study_path)
@@ -83,7 +84,9 @@ def validate_best(args: ValidateArgs, console: Console) -> Path:
         f" -> {out_dir}"
     )
     start = time.perf_counter()
-    run_plans(runner, runner.plan([*samples, baseline]), out_dir / "samples", console, "batches")
+    # --save-agents best: the validated trials' agents; all: the default's too
+    saving = AgentSaving(save_agents, recipe, runner, wanted=lambda sample, row: sample.sample_id != DEFAULT_ID)
+    run_plans(runner, runner.plan([*samples, baseline]), out_dir / "samples", console, "batches", saving)
     rows = {row["sample_id"]: row for row in collect_rows(out_dir / "samples")}
     # One entry per validated trial, as before the baseline existed; each carries the baseline it is compared to.
     shared = {

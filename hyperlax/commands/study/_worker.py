@@ -21,6 +21,7 @@ import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 
+from hyperlax.commands.agents import AgentSaving
 from hyperlax.commands.execute import make_runner, note_return_range, param_count, stream
 from hyperlax.commands.options import SearchArgs
 from hyperlax.commands.pruning import PrunerSettings, make_pruner
@@ -35,6 +36,7 @@ from hyperlax.commands.rundir import (
 )
 from hyperlax.commands.settings import check_structures, run_settings
 from hyperlax.commands.signals import interrupted
+from hyperlax.commands.study._agents import best_when_told, link_artifacts, selected_agents
 from hyperlax.commands.study._args import (
     check_objectives_available,
     reevaluation_of,
@@ -120,6 +122,12 @@ class Search:
         self.tracker = None  # the study's trackers (MLflow, W&B, TensorBoard): hyperlax.commands.study._tracking
         self.bounds = parse_bounds(args.constraint)
         self.param_counts = {}  # structure -> trainable parameters: shapes depend on the structure alone
+        # --save-agents best: the trials best when told, unless a re-evaluation selects (study._agents)
+        mode = "none" if args.save_agents == "best" and args.reevaluate_top else args.save_agents
+        wanted = lambda sample, row: best_when_told(study, args.objective_names, row)  # noqa: E731
+        self.saving = AgentSaving(mode, recipe, runner, wanted, single=True)
+        if mode != "none" and not runner.can_keep_agents():
+            console.print(f"--save-agents {mode}: algorithm {runner.algorithm.NAME} has no make_policy; none saved")
 
     def timed_out(self) -> bool:
         """--timeout has passed: no new trial is asked; those in training finish."""
@@ -156,8 +164,9 @@ class Search:
         pool_dir = claim_numbered_dir(self.study_dir, "pool")  # workers sharing the directory never share one
         single = len(self.args.objective_names) == 1
         try:
+            keep = self.saving.keeps if self.saving.active else None
             ended = stream(pool, self.next_samples, lambda *result: self.tell(pool_dir, *result),
-                           self.should_stop if single else None, self.progress)  # fmt: skip
+                           self.should_stop if single else None, self.progress, keep)  # fmt: skip
         except BaseException as exc:
             self.fail_asked(exc)
             raise
@@ -205,14 +214,21 @@ class Search:
         trial.report(mean_return, evaluation)
         return trial.should_prune()
 
-    def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps) -> None:
-        """Write the trial's directory, then tell it."""
+    def tell(self, pool_dir: Path, sample, row: dict, returns, eval_steps, agent=None) -> None:
+        """Write the trial's directory (with its agent, when kept; linked to the trial as an artifact), then
+        tell it."""
         trial_dir = pool_dir / trial_dir_name(sample.sample_id)
         structure = self.runner.structure_of(sample)
         if structure not in self.param_counts:
             self.param_counts[structure] = param_count(self.runner, sample)
         row = {**row, "param_count": self.param_counts[structure]}
-        write_samples(trial_dir, [sample], [row], returns, eval_steps)
+        extra = None if agent is None else self.saving.writer([sample], [row], {sample.sample_id: agent})
+        write_samples(trial_dir, [sample], [row], returns, eval_steps, extra)
+        if extra is not None and sample.sample_id in self.asked:
+            try:
+                link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
+            except FINISHED_ELSEWHERE:  # told by another worker meanwhile: the agent stays in its directory
+                log.warning("trial %d was finished elsewhere; its agent is not linked", sample.sample_id)
         self.asked.pop(sample.sample_id, None)
         self.tell_row(sample.sample_id, row, trial_dir, structure, sample.values)
 
@@ -374,4 +390,6 @@ def run_study(
     print_summary(console, study, args.n_trials, wall, rate)
     console.print(f"throughput (this worker): {runner.meter.summary(wall)}")
     console.print(f"study: {study_dir}  ({', '.join(str(f.relative_to(study_dir)) for f in files)})")
+    if agents := selected_agents(study, study_dir):
+        console.print(f"agents: {', '.join(map(str, agents))} (hyperlax evaluate --agent DIR)")
     return study_dir
