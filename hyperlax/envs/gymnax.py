@@ -43,7 +43,7 @@ class EnvSpec:
     action_dim: int  # number of actions when discrete, action vector size when continuous
     action_low: float
     action_high: float
-    return_range: tuple  # (R_min, R_max) of an episode's return, for the normalised metrics
+    return_range: tuple | None  # (R_min, R_max) of an episode's return, for the normalised metrics; None: unknown
     max_episode_steps: int
     params_digest: str  # params_digest(params)
     renderer: Callable | None = None  # optional: renderer(env_state, params) -> an RGB frame
@@ -90,8 +90,12 @@ def gymnax_spec(name: str, gymnax_id: str, env, params, return_range: tuple) -> 
     )
 
 
-def make_env(name: str) -> EnvSpec:
-    """An env config of the catalog (envs.catalog) by name."""
+def make_env(name: str, kwargs: dict | None = None) -> EnvSpec:
+    """An env config of the catalog (envs.catalog) by name, or `brax:<name>` with its env kwargs."""
+    if name.startswith("brax:"):
+        from hyperlax.envs.brax import make_brax_env  # brax is an optional extra: imported only when named
+
+        return make_brax_env(name, kwargs)
     if name not in ENV_CONFIGS:
         raise InputError(f"unknown env config '{name}'; valid: {', '.join(sorted(ENV_CONFIGS))}")
     cfg = ENV_CONFIGS[name]
