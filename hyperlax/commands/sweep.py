@@ -183,5 +183,5 @@ def print_summary(console: Console, rows: list, wall_seconds: float, top: int = 
     for column in ("sample", *columns):
         table.add_column(column, justify="right")
     for r in sorted(ok, key=lambda r: -r["final_performance"])[:top]:
-        table.add_row(str(r["sample_id"]), *(f"{r[c]:.4g}" for c in columns))
+        table.add_row(str(r["sample_id"]), *("n/a" if r[c] is None else f"{r[c]:.4g}" for c in columns))
     console.print(table)

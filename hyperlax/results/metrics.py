@@ -61,7 +61,8 @@ def compute_metrics(
     AUC are taken of that curve. Any other `seed_aggregate` takes them of each seed's curve (the mean over
     episodes) and aggregates the per-seed values. Per-seed values are reported either way.
     stability_score = clip(1 - IQR over seeds of their final returns / (R_max - R_min), 0, 1): 1 when every seed
-    ends the same, whatever the spread of episodes within a seed.
+    ends the same, whatever the spread of episodes within a seed. Without a return range (None) both
+    normalised metrics are None: unavailable, never guessed.
     """
     returns = np.asarray(returns, dtype=np.float64)
     eval_steps = np.asarray(eval_steps, dtype=np.float64)
@@ -69,23 +70,27 @@ def compute_metrics(
     per_seed_curves = returns.mean(axis=2)  # [seeds, evaluations]
     per_seed_final = returns[:, -window:, :].mean(axis=(1, 2))
     per_seed_peak = per_seed_curves.max(axis=1)
-    per_seed_auc = normalized_auc(per_seed_curves, eval_steps, return_range)
+    known = return_range is not None
+    per_seed_auc = normalized_auc(per_seed_curves, eval_steps, return_range) if known else None
     if seed_aggregate == "mean":
         curve = returns.mean(axis=(0, 2))
         peak, final = float(curve.max()), float(curve[-window:].mean())
-        auc = float(normalized_auc(curve, eval_steps, return_range))
+        auc = float(normalized_auc(curve, eval_steps, return_range)) if known else None
     else:
-        peak, final, auc = (aggregate_seeds(v, seed_aggregate) for v in (per_seed_peak, per_seed_final, per_seed_auc))
-    r_min, r_max = return_range
-    q75, q25 = np.percentile(per_seed_final, [75, 25])
+        peak, final = (aggregate_seeds(v, seed_aggregate) for v in (per_seed_peak, per_seed_final))
+        auc = aggregate_seeds(per_seed_auc, seed_aggregate) if known else None
+    stability = None
+    if known:
+        q75, q25 = np.percentile(per_seed_final, [75, 25])
+        stability = float(np.clip(1.0 - (q75 - q25) / (return_range[1] - return_range[0]), 0.0, 1.0))
     return {
         "peak_performance": peak,
         "final_performance": final,
-        "stability_score": float(np.clip(1.0 - (q75 - q25) / (r_max - r_min), 0.0, 1.0)),
+        "stability_score": stability,
         "normalized_auc": auc,
         "per_seed_final_returns": [float(v) for v in per_seed_final],
         "per_seed_peak_performance": [float(v) for v in per_seed_peak],
-        "per_seed_normalized_auc": [float(v) for v in per_seed_auc],
+        "per_seed_normalized_auc": [float(v) for v in per_seed_auc] if known else None,
         "final_mean_across_seeds": float(per_seed_final.mean()),
         "final_std_across_seeds": float(per_seed_final.std()),
         "final_iqm_across_seeds": iqm(per_seed_final),

@@ -7,3 +7,5 @@ OBJECTIVES = ("peak_performance", "final_performance", "stability_score", "norma
 SEED_AGGREGATES = ("mean", "iqm", "median", "min", "mean-minus-std")
 # Objectives that the eval return at an evaluation forecasts: a pruner may compare those returns.
 RETURN_OBJECTIVES = ("peak_performance", "final_performance", "normalized_auc")
+# Objectives that need the env's return range (R_min, R_max); an env without one cannot be optimised for them.
+RANGE_OBJECTIVES = ("stability_score", "normalized_auc")

@@ -46,6 +46,7 @@ from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, m
 from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, Sample
+from hyperlax.errors import InputError
 from hyperlax.results.files import (
     SUMMARY_COLUMNS,
     claim_numbered_dir,
@@ -54,6 +55,7 @@ from hyperlax.results.files import (
     write_samples,
     write_text_atomic,
 )
+from hyperlax.results.objectives import RANGE_OBJECTIVES
 from hyperlax.results.outcomes import Reason, Status
 from hyperlax.results.progress import BatchProgress
 from hyperlax.space.distributions import Categorical
@@ -270,6 +272,9 @@ def search(args: SearchArgs, console: Console) -> Path:
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     spec, runner = make_runner(recipe, args.env_config, settings)
+    needs_range = [name for name in args.objective_names if name in RANGE_OBJECTIVES]
+    if needs_range and spec.return_range is None:
+        raise InputError(f"--objective-names {' '.join(needs_range)}: {spec.name} has no known return range")
     check_structures(runner, recipe, args.runner_hparam_batch_size, "--runner-hparam-batch-size")
     # One writer per study directory, unless the study lives in a shared storage: its workers may share one.
     with exclusive(study_dir) if args.storage is None else nullcontext():
