@@ -122,6 +122,7 @@ def test_evaluate_scores_a_brax_episode_up_to_its_time_limit():
 
 
 @needs_brax
+@pytest.mark.slow  # a brax program compiles in about a minute with a cold cache on a 2-core CPU
 @pytest.mark.parametrize("recipe", ["tiny_ppo", "tiny_sac"])
 def test_ppo_and_sac_train_on_a_brax_env_in_the_vmapped_runner(recipe):
     recipe = load_recipe(str(TESTS / "recipes" / f"{recipe}.py"))
