@@ -25,7 +25,6 @@ import jax.numpy as jnp
 from flax import struct
 from gymnax.environments import spaces
 
-from hyperlax.envs.gymnax import EnvSpec
 from hyperlax.errors import InputError, raised
 
 PREFIX = "brax:"
@@ -82,9 +81,10 @@ def brax_env_class(name: str, config_name: str):
     return registered[name]
 
 
-def make_brax_env(config_name: str, kwargs: dict | None = None) -> EnvSpec:
-    """`brax:<name>` with env kwargs: `episode_length` (default 1000), `backend` (generalized, positional,
-    spring or mjx; the env's own default otherwise), and any keyword of the brax env's constructor."""
+def brax_spec_fields(config_name: str, kwargs: dict | None = None) -> dict:
+    """The EnvSpec fields of `brax:<name>` with env kwargs: `episode_length` (default 1000), `backend`
+    (generalized, positional, spring or mjx; the env's own default otherwise), and any keyword of the brax env's
+    constructor. (hyperlax.envs.gymnax builds the EnvSpec: this module does not import it back.)"""
     name = config_name.removeprefix(PREFIX)
     env_class = brax_env_class(name, config_name)
     kwargs = dict(kwargs or {})
@@ -103,7 +103,7 @@ def make_brax_env(config_name: str, kwargs: dict | None = None) -> EnvSpec:
         raise InputError(f"brax env '{name}' with kwargs {json.dumps(kwargs)} raised {raised(exc)}") from None
     params = BraxParams(max_steps_in_episode=episode_length)
     identity = {"episode_length": episode_length, **kwargs, "backend": env.backend}
-    return EnvSpec(
+    return dict(
         name=config_name,
         gymnax_id=config_name,
         env=BraxEnv(env, episode_length),

@@ -93,9 +93,9 @@ def gymnax_spec(name: str, gymnax_id: str, env, params, return_range: tuple) -> 
 def make_env(name: str, kwargs: dict | None = None) -> EnvSpec:
     """An env config of the catalog (envs.catalog) by name, or `brax:<name>` with its env kwargs."""
     if name.startswith("brax:"):
-        from hyperlax.envs.brax import make_brax_env  # brax is an optional extra: imported only when named
+        from hyperlax.envs.brax import brax_spec_fields  # brax is an optional extra: imported only when named
 
-        return make_brax_env(name, kwargs)
+        return EnvSpec(**brax_spec_fields(name, kwargs))
     if name not in ENV_CONFIGS:
         raise InputError(f"unknown env config '{name}'; valid: {', '.join(sorted(ENV_CONFIGS))}")
     cfg = ENV_CONFIGS[name]
