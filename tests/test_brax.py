@@ -135,3 +135,10 @@ def test_ppo_and_sac_train_on_a_brax_env_in_the_vmapped_runner(recipe):
     assert ((returns >= 1) & (returns <= 20)).all()  # 1 per step alive, at most the 20-step limit
     [row] = result.rows
     assert row["final_performance"] > 0 and row["normalized_auc"] is None and row["stability_score"] is None
+
+
+@needs_brax
+def test_a_study_refuses_range_objectives_on_a_brax_env_in_one_line(tmp_path, capsys, monkeypatch):
+    argv = ["optuna-hp-search", "--env-config", "brax:inverted_pendulum", "--objective-names", "normalized_auc"]
+    err = run_cli(argv, tmp_path, capsys, monkeypatch)
+    assert "--objective-names normalized_auc: brax:inverted_pendulum has no known return range" in err
