@@ -5,6 +5,7 @@ and the wall time of one N-config sweep batched vs sequential.
     python benchmarks/throughput.py --algos ppo sac dqn   # all three algorithms
     python benchmarks/throughput.py --sizes 64 512 2048   # many configs (GPU)
     python benchmarks/throughput.py --algos dqn64         # DQN as rejax's anchor trains it (64x64, 1 update/step)
+    python benchmarks/throughput.py --algos ppo-minatar ppo-brax   # PPO's structure on Breakout-MinAtar and a brax env
 
 The configurations differ in their traced hyperparameters (Sobol samples of the recipe's space) and share
 the structure below, so each N is one structural group. Compile seconds are measured with the persistent
@@ -28,22 +29,22 @@ from hyperlax.envs.registry import make_env
 from hyperlax.space.distributions import sample
 from hyperlax.space.recipes import load_recipe
 
+# rejax's PPO anchor structure (../shared/anchors/rejax_bench.py, benchmarks/anchors/rejax_ppo_env.py)
+PPO = {
+    "algorithm.hyperparam.num_envs": 16,
+    "algorithm.hyperparam.rollout_length": 128,
+    "algorithm.hyperparam.epochs": 10,
+    "algorithm.hyperparam.num_minibatches": 8,
+    "algorithm.network.actor_network.pre_torso.layer_sizes": [64, 64],
+    "algorithm.network.critic_network.pre_torso.layer_sizes": [64, 64],
+    "algorithm.network.actor_network.pre_torso.activation": "tanh",
+    "algorithm.network.critic_network.pre_torso.activation": "tanh",
+}
 BENCHMARKS = {
-    # algo: (recipe, env, structural overrides)
-    "ppo": (
-        "ppo_mlp",
-        "gymnax.pendulum",
-        {
-            "algorithm.hyperparam.num_envs": 16,
-            "algorithm.hyperparam.rollout_length": 128,
-            "algorithm.hyperparam.epochs": 10,
-            "algorithm.hyperparam.num_minibatches": 8,
-            "algorithm.network.actor_network.pre_torso.layer_sizes": [64, 64],
-            "algorithm.network.critic_network.pre_torso.layer_sizes": [64, 64],
-            "algorithm.network.actor_network.pre_torso.activation": "tanh",
-            "algorithm.network.critic_network.pre_torso.activation": "tanh",
-        },
-    ),
+    # algo: (recipe, env, structural overrides[, env kwargs])
+    "ppo": ("ppo_mlp", "gymnax.pendulum", PPO),
+    "ppo-minatar": ("ppo_mlp", "gymnax:Breakout-MinAtar", PPO),
+    "ppo-brax": ("ppo_mlp", "brax:inverted_pendulum", PPO, {"backend": "positional"}),  # needs the brax extra
     # Learning starts early so that short runs measure steady-state updates, not the random warm-up.
     "sac": ("sac_mlp", "gymnax.pendulum", {"algorithm.hyperparam.learning_starts": 256}),
     "dqn": ("dqn_mlp", "gymnax.cartpole", {"algorithm.hyperparam.learning_starts": 256}),
@@ -91,8 +92,8 @@ def main():
         f"jax {jax.__version__}"
     )
     for algo in args.algos:
-        recipe_name, env_name, overrides = BENCHMARKS[algo]
-        recipe, spec = load_recipe(recipe_name), make_env(env_name)
+        recipe_name, env_name, overrides, *env_kwargs = BENCHMARKS[algo]
+        recipe, spec = load_recipe(recipe_name), make_env(env_name, env_kwargs[0] if env_kwargs else {})
         structure = config_from_flat(recipe.algorithm.Config, {**recipe.defaults(), **overrides})
         # Off-policy agents only update after `learning_starts`; count the updates the run really makes.
         learning_fraction = (

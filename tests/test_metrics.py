@@ -144,3 +144,15 @@ def test_the_runner_row_uses_the_seed_aggregate_it_is_given():
     row = metrics_row(3, returns, np.array([100]), True, (0, 200), "min")
     assert row["final_performance"] == 10.0 and row["status"] == "ok"
     assert metrics_row(3, returns, np.array([100]), True, (0, 200))["final_performance"] == 41.0
+
+
+@pytest.mark.parametrize("how", ["mean", "iqm"])
+def test_without_a_return_range_the_normalised_metrics_are_unavailable_not_guessed(how):
+    returns = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)  # [seeds, evaluations, episodes]
+    m = compute_metrics(returns, np.array([10.0, 20.0, 30.0, 40.0]), None, how)
+    assert np.isnan(m["stability_score"]) and np.isnan(m["normalized_auc"])
+    assert all(np.isnan(v) for v in m["per_seed_normalized_auc"])
+    assert (
+        m["final_performance"]
+        == compute_metrics(returns, np.array([10.0, 20.0, 30.0, 40.0]), (0, 1), how)["final_performance"]
+    )

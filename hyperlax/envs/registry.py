@@ -13,8 +13,15 @@ from hyperlax.envs.user import is_user_reference, make_user_env
 from hyperlax.errors import InputError
 from hyperlax.registry import is_file_reference, split_reference
 
+
 # prefix -> adapter(reference, what follows the prefix, kwargs, return_range) -> EnvSpec
-ADAPTERS = {"gymnax": make_gymnax}
+def make_brax(reference: str, name: str, kwargs: dict | None = None, return_range=None) -> EnvSpec:
+    from hyperlax.envs.brax import make_brax as make  # brax is an optional extra: imported only when named
+
+    return make(reference, name, kwargs, return_range)
+
+
+ADAPTERS = {"gymnax": make_gymnax, "brax": make_brax}
 
 
 def make_env(reference: str, kwargs: dict | None = None, return_range=None) -> EnvSpec:
@@ -36,7 +43,7 @@ def make_env(reference: str, kwargs: dict | None = None, return_range=None) -> E
 def valid_text() -> str:
     return (
         f"{', '.join(ALIASES)}, gymnax:<id> (id one of {', '.join(gymnax_ids())}), "
-        f"path/to/file.py:make or package.module:make"
+        f"brax:<name> (the brax extra), path/to/file.py:make or package.module:make"
     )
 
 
