@@ -8,8 +8,8 @@ import json
 import pytest
 
 from hyperlax.cli.main import main
+from tests.bad_input import SEARCH, SWEEP, materialize, snapshot
 from tests.conftest import TESTS
-from tests.test_bad_input import SEARCH, SWEEP, materialize, snapshot
 
 EXAMPLE = (TESTS.parent / "examples" / "sign_env.py").read_text()
 TINY_SAC = str(TESTS / "recipes" / "tiny_sac.py")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from hyperlax.cli.main import main
-from tests.test_bad_input import SEARCH, STORED_STUDY, materialize, snapshot
+from tests.bad_input import SEARCH, STORED_STUDY, materialize, snapshot
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"
 GRID = json.dumps({LAYERS: [[8], [4, 4]], "algorithm.hyperparam.actor_lr": [0.001, 0.003]})

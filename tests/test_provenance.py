@@ -13,7 +13,7 @@ from hyperlax.commands.options import SweepArgs
 from hyperlax.commands.provenance import BACKEND, changes, versions
 from hyperlax.commands.rundir import merge_options
 from hyperlax.commands.sweep import SWEEP
-from tests.test_bad_input import STORED_SWEEP
+from tests.bad_input import STORED_SWEEP
 
 PACKAGE = Path(hyperlax.__file__).parent
 POSIX_ONLY = {"fcntl", "pwd", "grp", "termios", "resource", "posix"}
