@@ -1,7 +1,7 @@
 """Episodes outside training: returns of a stochastic policy, one episode's env states to draw, and drawing
 them with gymnax's visualizer (`hyperlax evaluate --stochastic`, `--render`).
 
-The deterministic returns are hyperlax.envs.gymnax.evaluate's, the loop the training program evaluates with.
+The deterministic returns are hyperlax.envs.spec.evaluate's, the loop the training program evaluates with.
 """
 
 import importlib.util

@@ -43,7 +43,7 @@ class Env(Protocol):
     def action_space(self, params: Any) -> Space: ...
 
 
-# Besides the env, an adapter's EnvSpec (hyperlax.envs.gymnax.EnvSpec) carries:
+# Besides the env, an adapter's EnvSpec (hyperlax.envs.spec.EnvSpec) carries:
 # - identity: (env id, digest of its params); it keys compiled programs, so two envs under one display
 #   name with different params never share one, and one env under two names does;
 # - return_range: (R_min, R_max) of an episode's return, which the normalised metrics (stability_score,
