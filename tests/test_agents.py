@@ -13,10 +13,10 @@ import numpy as np
 import optuna
 import pytest
 
+from hyperlax import load_agent  # the public API, as a user loads an agent the CLI saved
 from hyperlax.algos import ppo
 from hyperlax.algos.common import config_from_flat
 from hyperlax.commands.agents import AgentSaving
-from hyperlax.commands.evaluate import load_agent
 from hyperlax.engine.runner import Runner, RunSettings, Sample, batch_plan
 from hyperlax.envs.registry import make_env
 from hyperlax.results.agents import write_agent
