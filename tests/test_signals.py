@@ -95,3 +95,24 @@ def test_two_sweeps_started_at_once_on_one_output_root_one_runs_the_other_exits_
     assert "is being written by another hyperlax run (pid" in loser or "already holds a sweep" in loser
     rows = (tmp_path / "tiny_ppo" / "gymnax_cartpole" / "results.csv").read_text().splitlines()
     assert len(rows) == 1 + 4
+
+
+def test_a_signal_inside_a_librarys_import_is_still_one_line_and_exit_130(monkeypatch, capsys):
+    # numpy turns an exception raised while it imports into "ImportError: numpy._core.multiarray failed to
+    # import", raised from it: the CLI finds the interrupt behind it.
+    import importlib
+
+    from hyperlax.commands.signals import Interrupted
+
+    cli = importlib.import_module("hyperlax.cli.main")  # the module (hyperlax.cli.main is also its function)
+
+    def interrupted_import(argv):
+        try:
+            raise Interrupted(2)
+        except Interrupted as exc:
+            raise ImportError("numpy._core.multiarray failed to import") from exc
+
+    monkeypatch.setattr(cli, "run", interrupted_import)
+    assert cli.main(["sweep-hp-samples"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("hyperlax: interrupted; ") and err.count("\n") == 1

@@ -275,10 +275,30 @@ def main(argv=None) -> int:
         print(f"hyperlax: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, at any point (while JAX starts up too)
-        stop = signals.as_interrupted(exc)
-        kept = stop.kept or "finished work is kept on disk; continue with --resume-from <dir>"
-        print(f"hyperlax: {stop.name}; {kept}", file=sys.stderr)
-        return stop.exit_code
+        return report_interrupt(exc)
+    except ImportError as exc:  # a signal inside a library's import: numpy re-raises it as an ImportError
+        signal_exc = interrupt_behind(exc)
+        if signal_exc is None:
+            raise
+        return report_interrupt(signal_exc)
+
+
+def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM an exception was raised from (its cause or context chain), if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def report_interrupt(exc: KeyboardInterrupt) -> int:
+    stop = signals.as_interrupted(exc)
+    kept = stop.kept or "finished work is kept on disk; continue with --resume-from <dir>"
+    print(f"hyperlax: {stop.name}; {kept}", file=sys.stderr)
+    return stop.exit_code
 
 
 def run(argv: list) -> int:
