@@ -5,9 +5,14 @@ as hyperlax's does. Run beside `python benchmarks/throughput.py --algos ppo-mina
 
     /tmp/venv-rejax/bin/python benchmarks/anchors/rejax_ppo_env.py Breakout-MinAtar 32768 1,8
 
-A brax env (rejax's `brax/<name>` compat) needs brax in that venv, which the anchors' setup does not install.
+A brax env is rejax's `brax/<name>` compat, with its env params as JSON; it needs brax in that venv
+(`/tmp/venv-rejax/bin/pip install brax`), beside `--algos ppo-brax` (positional backend):
+
+    /tmp/venv-rejax/bin/python benchmarks/anchors/rejax_ppo_env.py brax/inverted_pendulum 32768 8 \
+        '{"backend": "positional"}'
 """
 
+import json
 import sys
 import time
 
@@ -17,8 +22,9 @@ from rejax import PPO
 
 env, total = sys.argv[1], int(sys.argv[2])
 sizes = [int(x) for x in sys.argv[3].split(",")]
-base = dict(env=env, total_timesteps=total, eval_freq=total, num_envs=16, num_steps=128, num_epochs=10,
-            num_minibatches=8, learning_rate=3e-4, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95,
+env_params = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+base = dict(env=env, env_params=env_params, total_timesteps=total, eval_freq=total, num_envs=16, num_steps=128,
+            num_epochs=10, num_minibatches=8, learning_rate=3e-4, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95,
             clip_eps=0.2, ent_coef=0.0, vf_coef=0.5, normalize_observations=True,
             agent_kwargs=dict(hidden_layer_sizes=(64, 64), activation="tanh"))  # fmt: skip
 for n in sizes:
