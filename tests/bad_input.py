@@ -103,14 +103,9 @@ def case_id(case) -> str:
     return f"{kind}:{message[:40]}"
 
 
-def check_case(case, tmp_path, capsys, monkeypatch) -> None:
-    """Run one table case: one line, exit code 2, nothing raised, the directory tree exactly as it was."""
-    kind, argv, files, message = case
-    materialize(tmp_path, files)
-    if argv is None:  # a recipe case: a sweep of that recipe
-        argv = ["sweep-hp-samples", "--algo-and-network-config", "{tmp}/recipe.py", "--env-config", "gymnax.pendulum"]
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    monkeypatch.chdir(tmp_path)  # the default --output-root, hyperlax_runs, would land here
+def assert_refused(argv: list, message: str, tmp_path: Path, capsys) -> None:
+    """`argv` run from `tmp_path` prints one line `hyperlax: error: ...` holding `message`, exits with code 2,
+    raises nothing, and leaves the directory tree exactly as it was."""
     before = snapshot(tmp_path)
     try:
         code = main(argv)
@@ -122,3 +117,13 @@ def check_case(case, tmp_path, capsys, monkeypatch) -> None:
     assert message in err, err
     assert "Traceback" not in err
     assert snapshot(tmp_path) == before
+
+
+def check_case(case, tmp_path, capsys, monkeypatch) -> None:
+    """Run one table case (kind, argv, files, message) with assert_refused; argv None: a sweep of {tmp}/recipe.py."""
+    kind, argv, files, message = case
+    materialize(tmp_path, files)
+    if argv is None:  # a recipe case: a sweep of that recipe
+        argv = ["sweep-hp-samples", "--algo-and-network-config", "{tmp}/recipe.py", "--env-config", "gymnax.pendulum"]
+    monkeypatch.chdir(tmp_path)  # the default --output-root, hyperlax_runs, would land here
+    assert_refused([a.replace("{tmp}", str(tmp_path)) for a in argv], message, tmp_path, capsys)

@@ -15,8 +15,8 @@ from hyperlax.commands.agents import env_record
 from hyperlax.envs.registry import make_env
 from hyperlax.results.agents import MANIFEST_FILE, PARAMS_FILE, write_agent
 from hyperlax.space.recipes import load_recipe
+from tests.bad_input import assert_refused
 from tests.conftest import TINY_PPO
-from tests.test_bad_input import snapshot
 
 
 def make_agent(agent_dir: Path, recipe_ref: str = TINY_PPO, env_config: str = "gymnax.cartpole") -> None:
@@ -120,16 +120,8 @@ def test_a_bad_agent_is_one_line_exit_2_and_changes_nothing(case, tmp_path, caps
     if change is not None:
         change(tmp_path / "agent")
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    try:
-        code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert err.startswith("hyperlax: error: ") and err.count("\n") == 1, err
-    assert message.replace("{tmp}", str(tmp_path)) in err, err
-    assert snapshot(tmp_path) == before
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert_refused(argv, message.replace("{tmp}", str(tmp_path)), tmp_path, capsys)
 
 
 def test_a_good_agent_of_the_table_evaluates(tmp_path, capsys):

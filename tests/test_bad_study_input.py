@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from hyperlax.cli.main import main
-from tests.bad_input import SEARCH, STORED_STUDY, materialize, snapshot
+from tests.bad_input import SEARCH, STORED_STUDY, assert_refused, materialize
 
 LAYERS = "algorithm.network.actor_network.pre_torso.layer_sizes"
 GRID = json.dumps({LAYERS: [[8], [4, 4]], "algorithm.hyperparam.actor_lr": [0.001, 0.003]})
@@ -94,14 +93,4 @@ def test_bad_study_input_is_one_line_exit_2_and_changes_nothing(case, tmp_path, 
             importlib.util, "find_spec", lambda name, *a: None if name == hidden else find_spec(name, *a)
         )
     monkeypatch.chdir(tmp_path)  # the default --output-root, hyperlax_runs, would land here
-    before = snapshot(tmp_path)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert err.startswith("hyperlax: error: ") and err.count("\n") == 1, err
-    assert message in err, err
-    assert "Traceback" not in err
-    assert snapshot(tmp_path) == before
+    assert_refused(argv, message, tmp_path, capsys)
