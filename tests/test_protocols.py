@@ -18,8 +18,8 @@ from hyperlax.algos.networks import CNNTorso, MLPTorso, QNetwork, SquashedGaussi
 from hyperlax.algos.protocol import Algorithm
 from hyperlax.algos.registry import resolve_algorithm, resolve_torso
 from hyperlax.cli.main import main
-from hyperlax.envs.gymnax import gymnax_spec
 from hyperlax.envs.registry import make_env
+from hyperlax.envs.spec import build_spec
 from hyperlax.space.recipes import load_recipe
 from tests.conftest import TESTS
 
@@ -32,7 +32,7 @@ BUDGET = ["--env-config", "gymnax.cartpole", "--total-timesteps", "2048", "--num
 
 def minatar_breakout():
     env, params = gymnax.make("Breakout-MinAtar")
-    return gymnax_spec("minatar.breakout", "Breakout-MinAtar", env, params, (0.0, 100.0))
+    return build_spec("minatar.breakout", "Breakout-MinAtar", env, params, (0.0, 100.0))
 
 
 def with_torso(recipe_name: str, torso: str, env=None):
@@ -111,9 +111,9 @@ def test_sac_heads_read_image_observations_through_a_cnn_torso():
 
 def test_env_identity_is_its_id_and_params_so_compiled_programs_are_not_shared_across_params():
     env, params = gymnax.make("CartPole-v1")
-    cartpole = gymnax_spec("cartpole", "CartPole-v1", env, params, (0.0, 500.0))
-    short = gymnax_spec("cartpole", "CartPole-v1", env, params.replace(max_steps_in_episode=100), (0.0, 500.0))
-    renamed = gymnax_spec("another name", "CartPole-v1", env, params, (0.0, 500.0))
+    cartpole = build_spec("cartpole", "CartPole-v1", env, params, (0.0, 500.0))
+    short = build_spec("cartpole", "CartPole-v1", env, params.replace(max_steps_in_episode=100), (0.0, 500.0))
+    renamed = build_spec("another name", "CartPole-v1", env, params, (0.0, 500.0))
     assert cartpole != short and hash(cartpole) != hash(short)
     assert cartpole == renamed and hash(cartpole) == hash(renamed)
     episode_limit = jax.jit(lambda spec: jnp.asarray(spec.max_episode_steps), static_argnums=0)

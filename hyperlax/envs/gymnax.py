@@ -20,11 +20,6 @@ def gymnax_ids() -> list:
     return [env_id for env_id in gymnax.registered_envs if env_id not in SKIPPED]
 
 
-def gymnax_spec(name: str, gymnax_id: str, env, params, return_range) -> EnvSpec:
-    """A gymnax env with its params as an EnvSpec (`return_range` None: unknown)."""
-    return build_spec(name, gymnax_id, env, params, return_range)
-
-
 def make_gymnax(name: str, gymnax_id: str, kwargs: dict | None = None, return_range=None) -> EnvSpec:
     """gymnax's `gymnax_id` with its default params updated by `kwargs`; the return range given, else the
     catalog's for those params (or None)."""
@@ -36,7 +31,7 @@ def make_gymnax(name: str, gymnax_id: str, kwargs: dict | None = None, return_ra
     params = with_params(name, params, kwargs or {})
     if return_range is None and gymnax_id in RETURN_RANGES:
         return_range = RETURN_RANGES[gymnax_id](params)
-    return gymnax_spec(name, gymnax_id, env, params, return_range)
+    return build_spec(name, gymnax_id, env, params, return_range)
 
 
 def with_params(name: str, params, kwargs: dict):
