@@ -42,8 +42,8 @@ def get_base_config() -> dict:
 
 def get_base_hyperparam_distributions() -> dict:
     return {
-        "algorithm.hyperparam.lr": LogUniform(domain=(1e-4, 3e-3)),
-        "algorithm.hyperparam.gamma": Uniform(domain=(0.95, 0.999)),
+        "algorithm.hyperparam.lr": LogUniform(domain=(3e-5, 3e-3)),
+        "algorithm.hyperparam.gamma": Uniform(domain=(0.9, 0.999)),
         "algorithm.hyperparam.max_grad_norm": LogUniform(domain=(0.5, 10.0)),
         "algorithm.hyperparam.tau": Uniform(domain=(0.1, 1.0)),
         "algorithm.hyperparam.epsilon_end": Uniform(domain=(0.01, 0.1)),

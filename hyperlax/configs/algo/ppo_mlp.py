@@ -44,8 +44,8 @@ def get_base_hyperparam_distributions() -> dict:
     return {
         "algorithm.hyperparam.actor_lr": LogUniform(domain=(1e-5, 3e-3)),
         "algorithm.hyperparam.critic_lr": LogUniform(domain=(1e-5, 3e-3)),
-        "algorithm.hyperparam.gamma": Uniform(domain=(0.9, 0.999)),
-        "algorithm.hyperparam.gae_lambda": Uniform(domain=(0.8, 0.99)),
+        "algorithm.hyperparam.gamma": Uniform(domain=(0.8, 0.999)),
+        "algorithm.hyperparam.gae_lambda": Uniform(domain=(0.8, 1.0)),
         "algorithm.hyperparam.clip_eps": Uniform(domain=(0.1, 0.3)),
         "algorithm.hyperparam.ent_coef": LogUniform(domain=(1e-5, 1e-2)),
         "algorithm.hyperparam.vf_coef": Uniform(domain=(0.25, 1.0)),

@@ -42,7 +42,7 @@ def get_base_hyperparam_distributions() -> dict:
         "algorithm.hyperparam.actor_lr": LogUniform(domain=(1e-4, 3e-3)),
         "algorithm.hyperparam.critic_lr": LogUniform(domain=(1e-4, 3e-3)),
         "algorithm.hyperparam.alpha_lr": LogUniform(domain=(1e-4, 3e-3)),
-        "algorithm.hyperparam.gamma": Uniform(domain=(0.95, 0.999)),
+        "algorithm.hyperparam.gamma": Uniform(domain=(0.9, 0.999)),
         "algorithm.hyperparam.tau": LogUniform(domain=(1e-3, 5e-2)),
         "algorithm.hyperparam.init_alpha": LogUniform(domain=(0.01, 1.0)),
     }
