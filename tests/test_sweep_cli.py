@@ -131,7 +131,10 @@ def test_a_new_sweep_never_overwrites_an_existing_one(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--algo-and-network-config", "ppo_nope"], "unknown recipe 'ppo_nope'; valid: dqn_mlp, dqn_sb3, ppo_mlp, ppo_sb3, sac_mlp, sac_sb3"),
+        (
+            ["--algo-and-network-config", "ppo_nope"],
+            "unknown recipe 'ppo_nope'; valid: dqn_mlp, dqn_sb3, ppo_mlp, ppo_sb3, sac_mlp, sac_sb3",
+        ),
         (["--env-config", "gymnax.nope"], "unknown env config 'gymnax.nope'; valid:"),
         (["--sampling-method", "grid"], "unknown sampling method 'grid'; valid: qmc_sobol, random"),
         (["--num-samples", "0"], "must be a positive integer, got 0"),

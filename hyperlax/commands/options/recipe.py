@@ -7,5 +7,7 @@ from hyperlax.commands.options.fields import option
 
 @dataclass
 class ShowRecipeArgs:
-    recipe: str | None = option("recipe name (ppo_mlp, sac_mlp, dqn_mlp; ppo_sb3, sac_sb3, dqn_sb3: SB3 stock values) or path to a recipe .py file", positional=True)
+    recipe: str | None = option(
+        "recipe name (ppo_mlp, sac_mlp, dqn_mlp; *_sb3: SB3 stock values) or path to a recipe .py file", positional=True
+    )
     markdown: bool | None = option("print a Markdown table instead of a terminal table", action="store_true")

@@ -57,7 +57,9 @@ class RunArgs:
     """Options of every command that trains configurations (sweep-hp-samples, optuna-hp-search, pbt-search)."""
 
     algo_and_network_config: str | None = option(
-        "recipe name (ppo_mlp, sac_mlp, dqn_mlp; ppo_sb3, sac_sb3, dqn_sb3: SB3 stock values) or path to your recipe .py file", "ppo_mlp", fixed=True
+        "recipe name (ppo_mlp, sac_mlp, dqn_mlp; *_sb3: SB3 stock values) or path to your recipe .py file",
+        "ppo_mlp",
+        fixed=True,
     )
     env_config: str | None = option(
         "gymnax:<id> for any env gymnax registers (gymnax:CartPole-v1, gymnax:Breakout-MinAtar, ...), the short "
