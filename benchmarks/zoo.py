@@ -1,0 +1,261 @@
+"""The hyperlax zoo: per (algo, env) pair, a study finds a configuration, which is then trained on 10 fresh
+seeds beside the recipe's default and a generic default (SB3's stock values: ppo_sb3, dqn_sb3, sac_sb3),
+all three on the same keys.
+
+    python benchmarks/zoo.py --pairs ppo:gymnax:CartPole-v1        # one pair, its stated budget
+    python benchmarks/zoo.py --list                                  # the pairs and their budgets
+    python benchmarks/zoo.py --render                                # docs/results.md's zoo section again
+
+Per pair: `hyperlax optuna-hp-search` (TPE, median pruning, the best 3 trials re-evaluated on 3 seeds the
+study never trained, capped by --timeout), `hyperlax study-best --format yaml` for the selected
+configuration, then three `hyperlax train --num-seeds 10 --seed 1000` runs. It writes the zoo entry
+hyperlax/zoo/<algo>/<env>.yaml (the spec `hyperlax train --zoo PAIR` trains, its budget and figures) and
+docs/zoo/<algo>_<env>.json (curves for the learning-curve page); docs/results.md's zoo section is rendered
+from every JSON there, so pairs run one at a time. Each hyperlax command is its own process in a scratch
+directory: nothing is shared between runs but the compile cache.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+from zoo_pairs import PAIRS, Pair  # noqa: E402
+from zoo_report import render_results  # noqa: E402
+
+from hyperlax.results.intervals import improvement_interval, iqm_interval  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+VALIDATION_SEED, VALIDATION_SEEDS = 1000, 10
+ZOO_DIR, DOCS_DIR = ROOT / "hyperlax" / "zoo", ROOT / "docs" / "zoo"
+
+
+@dataclass
+class Run:
+    """One hyperlax command's wall seconds."""
+
+    seconds: float = 0.0
+    log: list = field(default_factory=list)
+
+
+def hyperlax(run: Run, *args: str) -> str:
+    """Run a hyperlax command (its output kept in the log); its standard output."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "hyperlax.cli", *args], capture_output=True, text=True)
+    run.seconds += time.perf_counter() - start
+    run.log.append(" ".join(args))
+    if done.returncode != 0:
+        raise SystemExit(f"hyperlax {args[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    return done.stdout
+
+
+def space_json(fixed: dict) -> str:
+    return json.dumps({"mode": "update", "search_space": {}, "fixed": fixed}, sort_keys=True)
+
+
+def env_flags(pair: Pair) -> list:
+    return ["--env-kwargs", json.dumps(pair.env_kwargs, sort_keys=True)] if pair.env_kwargs else []
+
+
+def study_args(pair: Pair, out: Path) -> list:
+    args = ["--algo-and-network-config", pair.recipe, "--env-config", pair.env, "--n-trials", str(pair.trials),
+            "--total-timesteps", str(pair.steps), "--num-seeds", str(pair.study_seeds), "--seed", "0",
+            "--pruner", "median", "--reevaluate-top", "3", "--reevaluate-seeds", "3", "--timeout",
+            str(pair.timeout), "--quiet", "--output-root", str(out), *env_flags(pair)]  # fmt: skip
+    if pair.fixed:
+        args += ["--search-space", space_json(pair.fixed)]
+    return args
+
+
+def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
+    """The study, then the selected configuration as a spec; (spec, study record)."""
+    run, args = Run(), study_args(pair, scratch / "study")
+    hyperlax(run, "optuna-hp-search", *args)
+    study_dir = next((scratch / "study").glob("*/*/study.json")).parent
+    spec = yaml.safe_load(hyperlax(run, "study-best", "--study-dir", str(study_dir), "--format", "yaml"))
+    trials = json.loads(hyperlax(run, "study-export", "--study-dir", str(study_dir), "--format", "json"))
+    summary = json.loads((study_dir / "best_optuna_params.json").read_text())
+    record = {
+        "recipe": pair.recipe,
+        "sampler": "tpe",
+        "pruner": "median",
+        "n_trials": sum(t["state"] == "COMPLETE" for t in trials),
+        "n_pruned": sum(t["state"] == "PRUNED" for t in trials),
+        "num_seeds": pair.study_seeds,
+        "total_timesteps": pair.steps,
+        "env_steps": study_env_steps(study_dir, trials, pair),
+        "wall_seconds": round(run.seconds, 1),
+        "selected_by": summary.get("selected_by"),
+        "range_edges": summary.get("range_edges", []),
+        "args": ["optuna-hp-search", *args],
+    }
+    return spec, record
+
+
+def study_env_steps(study_dir: Path, trials: list, pair: Pair) -> int:
+    """Env steps the study trained: each trial's last evaluation step x its seeds, plus the re-evaluations."""
+    total = 0
+    for trial in trials:
+        curves = study_dir / str(trial.get("batch_dir") or "") / "curves.npz"
+        reached = pair.steps
+        if trial.get("batch_dir") and curves.is_file():
+            reached = int(np.load(curves)["eval_steps"][-1])
+        total += reached * pair.study_seeds
+    for curves in study_dir.glob("reevaluation/**/curves.npz"):
+        samples, seeds = np.load(curves)["returns"].shape[:2]
+        total += samples * seeds * pair.steps
+    return total
+
+
+def train(pair: Pair, out: Path, run: Run, flags: list) -> dict:
+    """`hyperlax train` on the validation seeds; per-seed finals and the curve of each seed."""
+    hyperlax(run, "train", *flags, "--num-seeds", str(VALIDATION_SEEDS), "--seed", str(VALIDATION_SEED),
+             "--output-root", str(out))  # fmt: skip
+    summary = json.loads(next(out.glob("*/*/train/summary.json")).read_text())
+    if summary["status"] != "ok":
+        return {"status": summary["status"], "per_seed": [], "curve": None}
+    curves = np.load(Path(summary["batch_dir"]) / "curves.npz")
+    per_seed_curves = curves["returns"][0].mean(axis=-1)  # [seeds, evaluations]
+    return {
+        "status": "ok",
+        "per_seed": [float(v) for v in summary["per_seed_final_returns"]],
+        "eval_steps": [int(s) for s in curves["eval_steps"]],
+        "curves": per_seed_curves.tolist(),
+    }
+
+
+def validate(pair: Pair, spec: dict, scratch: Path) -> dict:
+    """The tuned spec, the recipe default and the generic default, each on the same 10 fresh seeds."""
+    spec = {**spec, "num_seeds": VALIDATION_SEEDS, "seed": VALIDATION_SEED}
+    spec_file = scratch / "tuned.yaml"
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    budget = ["--total-timesteps", str(pair.steps), "--env-config", pair.env, *env_flags(pair)]
+    runs = {"tuned": Run(), "recipe_default": Run(), "generic_default": Run()}
+    results = {
+        "tuned": train(pair, scratch / "tuned", runs["tuned"], ["--spec", str(spec_file)]),
+        "recipe_default": train(pair, scratch / "recipe", runs["recipe_default"], [
+            "--algo-and-network-config", pair.recipe, *budget, *(["--search-space", space_json(pair.fixed)]
+                                                                 if pair.fixed else [])]),
+        "generic_default": train(pair, scratch / "generic", runs["generic_default"], [
+            "--algo-and-network-config", pair.generic, *budget,
+            *(["--search-space", space_json(pair.generic_fixed)] if pair.generic_fixed else [])]),
+    }  # fmt: skip
+    for name, result in results.items():
+        result["wall_seconds"] = round(runs[name].seconds, 1)
+    results["tuned"]["spec"] = spec
+    return results
+
+
+def interval(values) -> dict:
+    found = iqm_interval(values)
+    return {"iqm": found.estimate, "low": found.low, "high": found.high}
+
+
+def improvement(values, baseline) -> dict:
+    if not values or not baseline:
+        return {"estimate": None, "low": None, "high": None}
+    found = improvement_interval(values, baseline)
+    return {"estimate": found.estimate, "low": found.low, "high": found.high}
+
+
+def verdict(validation: dict) -> str:
+    """One honest line: does the tuned configuration beat each default with confidence?"""
+    parts = []
+    for name, label in (("generic_default", "the generic default"), ("recipe_default", "the recipe default")):
+        p = validation[f"improvement_over_{name}"]
+        if p["estimate"] is None:
+            parts.append(f"no comparison with {label}")
+        elif p["estimate"] >= 0.75 and (p["low"] or 0) > 0.5:
+            parts.append(f"beats {label} (P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}])")
+        elif p["high"] is not None and p["high"] < 0.5:
+            parts.append(f"LOSES to {label} (P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}])")
+        else:
+            parts.append(f"not better than {label} with confidence (P {p['estimate']:.2f})")
+    return "; ".join(parts)
+
+
+def machine() -> str:
+    import jax
+
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {jax.default_backend()} backend, jax {jax.__version__}"
+
+
+def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
+    validation = {"seed": VALIDATION_SEED, "num_seeds": VALIDATION_SEEDS, "total_timesteps": pair.steps}
+    for name in ("tuned", "recipe_default", "generic_default"):
+        row = {"recipe": pair.recipe if name != "generic_default" else pair.generic} if name != "tuned" else {}
+        validation[name] = {**row, **interval(results[name]["per_seed"]), "per_seed": results[name]["per_seed"]}
+    for name in ("recipe_default", "generic_default"):
+        validation[f"improvement_over_{name}"] = improvement(results["tuned"]["per_seed"], results[name]["per_seed"])
+    validation["wall_seconds"] = round(sum(r["wall_seconds"] for r in results.values()), 1)
+    return {
+        "pair": pair.name,
+        "algo": pair.algo,
+        "env": pair.env,
+        "date": datetime.date.today().isoformat(),
+        "command": command,
+        "machine": machine(),
+        "study": study,
+        "validation": validation,
+        "reference": pair.reference,
+        "verdict": verdict(validation),
+        "spec": results["tuned"]["spec"],
+    }
+
+
+def file_name(pair: Pair) -> str:
+    return pair.env.replace(":", "_").replace("/", "_")
+
+
+def run_pair(pair: Pair) -> dict:
+    command = f"python benchmarks/zoo.py --pairs {pair.name}"
+    print(f"== {pair.name}: {pair.budget_text()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="hyperlax-zoo-") as scratch:
+        spec, study = run_study(pair, Path(scratch))
+        done = f"{study['n_trials']} complete, {study['n_pruned']} pruned, {study['wall_seconds']} s"
+        print(f"   study: {done}", flush=True)
+        results = validate(pair, spec, Path(scratch))
+    found = entry(pair, study, results, command)
+    (ZOO_DIR / pair.algo).mkdir(parents=True, exist_ok=True)
+    header = f"# hyperlax zoo entry, written by `{command}`; `hyperlax train --zoo {pair.name}` trains it\n"
+    (ZOO_DIR / pair.algo / f"{file_name(pair)}.yaml").write_text(
+        header + yaml.safe_dump(found, sort_keys=False, allow_unicode=True, width=120)
+    )
+    DOCS_DIR.mkdir(parents=True, exist_ok=True)
+    curves = {name: {k: results[name].get(k) for k in ("eval_steps", "curves")} for name in results}
+    (DOCS_DIR / f"{pair.algo}_{file_name(pair)}.json").write_text(json.dumps({"entry": found, "curves": curves}))
+    print(f"   {found['verdict']}", flush=True)
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", nargs="+", default=[], help="algo:env-config, e.g. ppo:gymnax:CartPole-v1")
+    parser.add_argument("--list", action="store_true", help="print the pairs and their budgets")
+    parser.add_argument("--render", action="store_true", help="only render docs/results.md from docs/zoo/*.json")
+    args = parser.parse_args()
+    if args.list:
+        for pair in PAIRS.values():
+            print(f"{pair.name}: {pair.budget_text()}")
+        return
+    unknown = [name for name in args.pairs if name not in PAIRS]
+    if unknown:
+        raise SystemExit(f"unknown pairs {unknown}; --list shows them")
+    for name in args.pairs:
+        run_pair(PAIRS[name])
+    render_results(DOCS_DIR, ROOT / "docs" / "results.md")
+
+
+if __name__ == "__main__":
+    main()

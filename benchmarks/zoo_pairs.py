@@ -1,0 +1,85 @@
+"""The zoo's (algo, env) pairs: each one's study budget, the defaults it is compared with, and the published
+tuned reference beside it (rl-baselines3-zoo's benchmark.md: one SB3 run with per-env tuned hyperparameters,
+deterministic policy, mean ± std over the eval episodes; gymnax's README for bsuite Catch)."""
+
+from dataclasses import dataclass, field
+
+HP = "algorithm.hyperparam."
+
+
+def zoo_reference(value: float, std: float, budget: str, episodes: int) -> dict:
+    return {
+        "source": "rl-baselines3-zoo benchmark.md",
+        "value": value,
+        "text": f"{value:.1f} ± {std:.1f}",
+        "budget": f"{budget} steps",
+        "seeds": f"one run, {episodes} eval episodes",
+    }
+
+
+@dataclass(frozen=True)
+class Pair:
+    algo: str
+    env: str
+    steps: int  # env steps per configuration and seed, in the study and in validation
+    trials: int  # the study's trial budget (it may stop sooner at its --timeout)
+    study_seeds: int
+    timeout: int  # seconds after which the study asks no new trial
+    reference: dict | None = None
+    fixed: dict = field(default_factory=dict)  # the recipe's defaults changed for this env (tuned and recipe default)
+    env_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.algo}:{self.env}"
+
+    @property
+    def recipe(self) -> str:
+        return f"{self.algo}_mlp"
+
+    @property
+    def generic(self) -> str:
+        return f"{self.algo}_sb3"
+
+    @property
+    def generic_fixed(self) -> dict:
+        # SB3's 1M buffer never fills in a shorter run: a buffer the run's size behaves the same and fits in memory
+        return {HP + "buffer_size": min(1_000_000, self.steps)} if self.algo in ("dqn", "sac") else {}
+
+    def budget_text(self) -> str:
+        study = f"study <= {self.trials} trials x {self.study_seeds} seeds x {self.steps:,} steps (<= {self.timeout} s)"
+        return f"{study}, then 3 configurations x 10 seeds x {self.steps:,} steps"
+
+
+# gymnax-blines' PPO settings for Breakout-MinAtar (64 envs x 128 steps, 4 epochs, 8 minibatches, gamma 0.999, GAE
+# 0.95, clip 0.2, entropy 0.01, lr 5e-4, value weight 0.5, gradient clip 0.5) on the recipe's 64x64 MLP.
+MINATAR_PPO = {
+    **{HP + k: v for k, v in dict(num_envs=64, rollout_length=128, epochs=4, num_minibatches=8, gamma=0.999).items()},
+    **{HP + k: v for k, v in dict(actor_lr=5e-4, critic_lr=5e-4, clip_eps=0.2, ent_coef=0.01, gae_lambda=0.95).items()},
+    HP + "vf_coef": 0.5,
+    HP + "max_grad_norm": 0.5,
+    HP + "normalize_observations": False,  # binary image channels
+}
+CATCH = {"source": "gymnax README (gymnax-blines PPO)", "value": 1.0, "text": "1.0 (the maximum)",
+         "budget": "not stated", "seeds": "not stated"}  # fmt: skip
+BRAX_PENDULUM = {"source": "brax inverted_pendulum: 1000 is the maximum (1 per upright step, 1000 steps)",
+                 "value": 1000.0, "text": "1000 (the maximum)", "budget": "-", "seeds": "-"}  # fmt: skip
+
+PAIRS = {
+    pair.name: pair
+    for pair in [
+        Pair("ppo", "gymnax:CartPole-v1", 100_000, 24, 2, 300, zoo_reference(500.0, 0.0, "100k", 300)),
+        Pair("ppo", "gymnax:Pendulum-v1", 100_000, 24, 2, 300, zoo_reference(-172.225, 104.159, "100k", 750)),
+        Pair("ppo", "gymnax:Acrobot-v1", 200_000, 16, 2, 300, zoo_reference(-73.506, 18.201, "1M", 2013)),
+        Pair("ppo", "gymnax:Catch-bsuite", 20_000, 16, 2, 240, CATCH),
+        Pair("ppo", "gymnax:MountainCarContinuous-v0", 100_000, 16, 2, 300, zoo_reference(88.343, 2.572, "20k", 633)),
+        Pair("dqn", "gymnax:CartPole-v1", 50_000, 8, 1, 360, zoo_reference(500.0, 0.0, "50k", 300)),
+        Pair("sac", "gymnax:Pendulum-v1", 20_000, 6, 1, 400, zoo_reference(-156.995, 88.714, "20k", 750)),
+        Pair("ppo", "gymnax:Breakout-MinAtar", 250_000, 8, 1, 360, None, MINATAR_PPO),
+        Pair("dqn", "gymnax:Acrobot-v1", 50_000, 8, 1, 360, zoo_reference(-76.639, 11.752, "100k", 1932)),
+        Pair("dqn", "gymnax:MountainCar-v0", 100_000, 8, 1, 400, zoo_reference(-100.849, 9.925, "120k", 1487)),
+        Pair("dqn", "gymnax:Breakout-MinAtar", 100_000, 6, 1, 400),
+        Pair("sac", "gymnax:MountainCarContinuous-v0", 50_000, 6, 1, 400, zoo_reference(94.679, 1.134, "50k", 1443)),
+        Pair("ppo", "brax:inverted_pendulum", 100_000, 8, 1, 400, BRAX_PENDULUM, {}, {"backend": "positional"}),
+    ]
+}

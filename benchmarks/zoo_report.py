@@ -1,0 +1,122 @@
+"""docs/results.md's zoo section and the zoo's learning-curve pages, rendered from docs/zoo/*.json (what
+benchmarks/zoo.py keeps of each pair): the table of every pair, and per pair one plotly page with the IQM
+over the 10 validation seeds of each configuration and its 95% bootstrap band."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+
+from hyperlax.results.intervals import iqm_interval
+
+NAMES = {"tuned": "tuned (study)", "recipe_default": "recipe default", "generic_default": "generic default (SB3)"}
+COLOURS = {"tuned": "31,119,180", "recipe_default": "255,127,14", "generic_default": "44,160,44"}
+HEADER = (
+    "| pair | env steps | tuned IQM [95% CI] | recipe default | generic default (SB3) | P(tuned > generic) | "
+    "P(tuned > recipe) | published tuned reference | study compute | reading |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def fmt(value, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}g}"
+
+
+def with_ci(found: dict, key: str = "iqm") -> str:
+    if found.get(key) is None:
+        return "failed"
+    if found.get("low") is None:
+        return fmt(found[key])
+    return f"{fmt(found[key])} [{fmt(found['low'])}, {fmt(found['high'])}]"
+
+
+def probability(found: dict) -> str:
+    if found.get("estimate") is None:
+        return "-"
+    return f"{found['estimate']:.2f} [{found['low']:.2f}, {found['high']:.2f}]"
+
+
+def reference_text(reference: dict | None) -> str:
+    if not reference:
+        return "none published"
+    return f"{reference['text']} ({reference['source']}, {reference['budget']}, {reference['seeds']})"
+
+
+def row(entry: dict, page: str) -> str:
+    v, s = entry["validation"], entry["study"]
+    compute = (f"{s['n_trials']} trials (+{s['n_pruned']} pruned) x {s['num_seeds']} seeds, {s['env_steps']:,} env "
+               f"steps, {s['wall_seconds']:.0f} s study + {v['wall_seconds']:.0f} s validation")  # fmt: skip
+    cells = [
+        f"{entry['pair']} ([curves]({page}))",
+        f"{v['total_timesteps']:,}",
+        with_ci(v["tuned"]),
+        with_ci(v["recipe_default"]),
+        with_ci(v["generic_default"]),
+        probability(v["improvement_over_generic_default"]),
+        probability(v["improvement_over_recipe_default"]),
+        reference_text(entry.get("reference")),
+        compute,
+        entry["verdict"],
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def band(per_seed: np.ndarray) -> tuple[list, list, list]:
+    """IQM over seeds at every evaluation, with its 95% bootstrap interval."""
+    found = [iqm_interval(per_seed[:, k].tolist()) for k in range(per_seed.shape[1])]
+    low = [f.low if f.low is not None else f.estimate for f in found]
+    high = [f.high if f.high is not None else f.estimate for f in found]
+    return [f.estimate for f in found], low, high
+
+
+def curve_page(record: dict, path: Path) -> None:
+    entry = record["entry"]
+    fig = go.Figure()
+    for name, curves in record["curves"].items():
+        if not curves.get("curves"):
+            continue
+        steps, (mid, low, high) = curves["eval_steps"], band(np.asarray(curves["curves"]))
+        rgb = COLOURS[name]
+        fig.add_trace(go.Scatter(x=steps + steps[::-1], y=high + low[::-1], fill="toself", line={"width": 0},
+                                 fillcolor=f"rgba({rgb},0.2)", hoverinfo="skip", showlegend=False))  # fmt: skip
+        fig.add_trace(go.Scatter(x=steps, y=mid, mode="lines+markers", name=NAMES[name], line={"color": f"rgb({rgb})"}))
+    reference = entry.get("reference")
+    if reference and reference.get("value") is not None:
+        fig.add_hline(y=reference["value"], line_dash="dash", annotation_text=f"published: {reference['text']}")
+    fig.update_layout(
+        title=f"{entry['pair']}: IQM eval return over 10 fresh seeds, 95% bootstrap band",
+        xaxis_title="env steps",
+        yaxis_title="eval return",
+    )
+    fig.write_html(path, include_plotlyjs="cdn")
+
+
+def render_results(docs_dir: Path, results_md: Path) -> None:
+    """Write each pair's curve page and docs/results.md's <!-- zoo --> section."""
+    records = [json.loads(p.read_text()) for p in sorted(docs_dir.glob("*.json"))]
+    rows = []
+    for record in records:
+        page = docs_dir / f"{record['entry']['algo']}_{record['entry']['env'].replace(':', '_')}.html"
+        curve_page(record, page)
+        rows.append(row(record["entry"], f"zoo/{page.name}"))
+    commands = "\n".join(f"- `{e['command']}` ({e['date']}, {e['machine']})" for e in (r["entry"] for r in records))
+    section = "\n".join(["<!-- zoo -->", "## The zoo (`benchmarks/zoo.py`)", "", INTRO, "", HEADER, *rows, "",
+                         "Produced by:", "", commands, "<!-- /zoo -->"])  # fmt: skip
+    text = results_md.read_text()
+    pattern = re.compile(r"<!-- zoo -->.*?<!-- /zoo -->", re.S)
+    found = pattern.search(text)
+    results_md.write_text(pattern.sub(lambda _: section, text) if found else f"{text}\n{section}\n")
+
+
+INTRO = """\
+Per pair, a study of the recipe's search space (TPE, median pruning, the best 3 trials re-evaluated on 3
+unseen seeds) selects a configuration; `hyperlax train --num-seeds 10 --seed 1000` then trains it beside the
+recipe's default and SB3's stock values (`ppo_sb3`, `dqn_sb3`, `sac_sb3`) on the same 10 fresh seeds (the
+study trained seeds from master seed 0). Figures: IQM of the per-seed final return (mean of 10 deterministic
+episodes at the last of 20 evaluations) with its 95% bootstrap interval; P(tuned > default) is the
+probability that a tuned seed beats a default seed, with its 95% bootstrap interval. Each configuration ships
+as `hyperlax/zoo/<algo>/<env>.yaml`; `hyperlax zoo` prints this table and `hyperlax train --zoo PAIR` trains
+one. The published references tune per env too, often at a larger budget and with more machinery (noted per
+pair); they are one run each."""
