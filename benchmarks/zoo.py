@@ -6,8 +6,8 @@ all three on the same keys.
     python benchmarks/zoo.py --list                                  # the pairs and their budgets
     python benchmarks/zoo.py --render                                # docs/results.md's zoo section again
 
-Per pair: `hyperlax optuna-hp-search` (TPE, median pruning, the best 3 trials re-evaluated on 3 seeds the
-study never trained, capped by --timeout), `hyperlax study-best --format yaml` for the selected
+Per pair: `hyperlax optuna-hp-search` (TPE from the recipe's default as trial 0, median pruning, the best 3
+trials re-evaluated on 3 seeds the study never trained, capped by --timeout), `hyperlax study-best --format yaml` for the selected
 configuration, then three `hyperlax train --num-seeds 10 --seed 1000` runs. It writes the zoo entry
 hyperlax/zoo/<algo>/<env>.yaml (the spec `hyperlax train --zoo PAIR` trains, its budget and figures) and
 docs/zoo/<algo>_<env>.json (curves for the learning-curve page); docs/results.md's zoo section is rendered
@@ -71,8 +71,9 @@ def env_flags(pair: Pair) -> list:
 def study_args(pair: Pair, out: Path) -> list:
     args = ["--algo-and-network-config", pair.recipe, "--env-config", pair.env, "--n-trials", str(pair.trials),
             "--total-timesteps", str(pair.steps), "--num-seeds", str(pair.study_seeds), "--seed", "0",
-            "--pruner", "median", "--reevaluate-top", "3", "--reevaluate-seeds", "3", "--timeout",
-            str(pair.timeout), "--quiet", "--output-root", str(out), *env_flags(pair)]  # fmt: skip
+            "--objective-names", pair.objective, "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", "3",
+            "--reevaluate-seeds", "3", "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
+            *env_flags(pair)]  # fmt: skip
     if pair.fixed:
         args += ["--search-space", space_json(pair.fixed)]
     return args
@@ -89,6 +90,7 @@ def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
     record = {
         "recipe": pair.recipe,
         "sampler": "tpe",
+        "objective": pair.objective,
         "pruner": "median",
         "n_trials": sum(t["state"] == "COMPLETE" for t in trials),
         "n_pruned": sum(t["state"] == "PRUNED" for t in trials),

@@ -44,3 +44,18 @@ def test_a_warm_start_from_a_study_of_another_env_is_one_line(tmp_path, capsys):
     [line] = err.strip().splitlines()
     assert line.startswith("hyperlax: error: --warm-start-from")
     assert "that study trained ppo on gymnax.cartpole, this one ppo on gymnax.acrobot" in line
+
+
+def test_enqueue_defaults_makes_the_recipes_default_the_first_trial(tmp_path):
+    from hyperlax.space.recipes import load_recipe
+    from tests.test_search import TINY_PPO
+
+    code, _, _ = run_cli([*SEARCH, "--study-name", "d", "--n-trials", "2", "--output-root", str(tmp_path),
+                          "--enqueue-defaults"])  # fmt: skip
+    assert code == 0
+    recipe = load_recipe(TINY_PPO)
+    defaults = recipe.defaults()
+    first = min(load(study_dir_of(tmp_path), "d").get_trials(), key=lambda t: t.number)
+    assert set(first.params) == set(recipe.distributions)  # every searched key took its default
+    stored = json.loads((study_dir_of(tmp_path) / first.user_attrs["batch_dir"] / "hparams.json").read_text())
+    assert {k: stored[0]["config"][k] for k in recipe.distributions} == {k: defaults[k] for k in recipe.distributions}

@@ -127,6 +127,13 @@ class SearchArgs(PrunerArgs, RunArgs, SpaceArgs):
         type=float_in(0.001, 1.0),
         metavar="F",
     )
+    enqueue_defaults: bool | None = option(
+        "a new study's first trial is the recipe's default configuration (each searched key at its default, where "
+        "its range holds it), so the study measures its picks against the default it would replace",
+        False,
+        action="store_const",
+        const=True,
+    )
     quiet: bool | None = option(
         "no line per told trial (number, state, value, the parameters that differ from the recipe's defaults); "
         "the progress bar, warnings and the summary stay",

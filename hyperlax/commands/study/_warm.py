@@ -6,16 +6,17 @@ unless the spec's `fixed:` sets it. The chain of phases, with what each inherite
 user attr `phases` and in study.json."""
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from hyperlax.commands.rundir import stored_args
-from hyperlax.commands.study._params import decode_params, json_keys_of
+from hyperlax.commands.study._params import decode_params, is_json_encoded, json_keys_of
 from hyperlax.commands.study._selection import ranked, selection
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
 from hyperlax.errors import InputError
-from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
+from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt, is_number
 from hyperlax.space.recipes import Recipe, load_recipe
 from hyperlax.space.spec import with_fixed
 
@@ -131,6 +132,19 @@ def enqueue_top(study, params: list, chain: list) -> None:
     for values in params:
         study.enqueue_trial(values, skip_if_exists=True)
     study.set_user_attr(PHASES_ATTR, chain)
+
+
+def default_params(recipe: Recipe) -> dict:
+    """The recipe's defaults of the searched keys, as the study stores them, where their ranges hold them."""
+    defaults, params = recipe.defaults(), {}
+    for key, dist in recipe.distributions.items():
+        value = defaults.get(key)
+        if isinstance(dist, Categorical):
+            if value in dist.values:
+                params[key] = json.dumps(value) if is_json_encoded(dist) else value
+        elif is_number(value) and dist.domain[0] <= value <= dist.domain[1]:
+            params[key] = value
+    return params
 
 
 def phases_text(study) -> list:

@@ -64,7 +64,7 @@ from hyperlax.commands.study._samplers import make_sampler
 from hyperlax.commands.study._selection import best_trial, selection
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._tracking import TRACKERS, StudyInfo, open_trackers
-from hyperlax.commands.study._warm import PHASES_ATTR, enqueue_top, warm_start
+from hyperlax.commands.study._warm import PHASES_ATTR, default_params, enqueue_top, warm_start
 from hyperlax.engine.pool import SlotPool
 from hyperlax.engine.runner import Runner, Sample
 from hyperlax.results.files import (
@@ -324,6 +324,8 @@ def search(args: SearchArgs, console: Console) -> Path:
 
         return run_jobs(given, args, study_dir, continuing, console)
     recipe, warm_params, phases = warm_start(recipe, warm_start_of(args))
+    if args.enqueue_defaults:  # the default first: the study's picks are measured against it
+        warm_params = [default_params(recipe), *warm_params]
     optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
     settings = run_settings(recipe, args, hparam_batch_size=args.runner_hparam_batch_size, group_by_structure=True)
     env = env_choice(vars(args), study_dir / STUDY_FILE if continuing else None, args.allow_env_change)
