@@ -7,11 +7,12 @@ all three on the same keys.
     python benchmarks/zoo.py --render                                # docs/results.md's zoo section again
 
 Per pair: `hyperlax optuna-hp-search` (TPE from the recipe's default as trial 0, median pruning, the best 3
-trials re-evaluated on 3 seeds the study never trained, capped by --timeout), `hyperlax study-best --format yaml` for the selected
-configuration, then three `hyperlax train --num-seeds 10 --seed 1000` runs. It writes the zoo entry
-hyperlax/zoo/<algo>/<env>.yaml (the spec `hyperlax train --zoo PAIR` trains, its budget and figures) and
-docs/zoo/<algo>_<env>.json (curves for the learning-curve page); docs/results.md's zoo section is rendered
-from every JSON there, so pairs run one at a time. Each hyperlax command is its own process in a scratch
+trials re-evaluated on 3 seeds the study never trained, capped by --timeout), `hyperlax study-best --format
+yaml` for the selected configuration, then three `hyperlax train --num-seeds 10 --seed 1000` runs. It writes
+the zoo entry hyperlax/zoo/<algo>/<env>.yaml (the spec `hyperlax train --zoo PAIR` trains, its budget and
+figures) and docs/zoo/<algo>_<env>.json (curves for the learning-curve page); docs/results.md's zoo section is
+rendered from every JSON there, so pairs run one at a time. Each hyperlax command is its own process in a
+scratch
 directory: nothing is shared between runs but the compile cache.
 """
 

@@ -112,11 +112,11 @@ def render_results(docs_dir: Path, results_md: Path) -> None:
 
 INTRO = """\
 Per pair, a study of the recipe's search space (TPE with the recipe's default as its first trial, median
-pruning, the best 3 trials re-evaluated on 3 unseen seeds) selects a configuration; `hyperlax train --num-seeds 10 --seed 1000` then trains it beside the
-recipe's default and SB3's stock values (`ppo_sb3`, `dqn_sb3`, `sac_sb3`) on the same 10 fresh seeds (the
-study trained seeds from master seed 0). Figures: IQM of the per-seed final return (mean of 10 deterministic
-episodes at the last of 20 evaluations) with its 95% bootstrap interval; P(tuned > default) is the
-probability that a tuned seed beats a default seed, with its 95% bootstrap interval. Each configuration ships
-as `hyperlax/zoo/<algo>/<env>.yaml`; `hyperlax zoo` prints this table and `hyperlax train --zoo PAIR` trains
-one. The published references tune per env too, often at a larger budget and with more machinery (noted per
-pair); they are one run each."""
+pruning, the best 3 trials re-evaluated on 3 unseen seeds) selects a configuration; `hyperlax train --num-
+seeds 10 --seed 1000` then trains it beside the recipe's default and SB3's stock values (`ppo_sb3`, `dqn_sb3`,
+`sac_sb3`) on the same 10 fresh seeds (the study trained seeds from master seed 0). Figures: IQM of the per-
+seed final return (mean of 10 deterministic episodes at the last of 20 evaluations) with its 95% bootstrap
+interval; P(tuned > default) is the probability that a tuned seed beats a default seed, with its 95% bootstrap
+interval. Each configuration ships as `hyperlax/zoo/<algo>/<env>.yaml`; `hyperlax zoo` prints this table and
+`hyperlax train --zoo PAIR` trains one. The published references tune per env too, often at a larger budget
+and with more machinery (noted per pair); they are one run each."""
