@@ -12,8 +12,7 @@ yaml` for the selected configuration, then three `hyperlax train --num-seeds 10 
 the zoo entry hyperlax/zoo/<algo>/<env>.yaml (the spec `hyperlax train --zoo PAIR` trains, its budget and
 figures) and docs/zoo/<algo>_<env>.json (curves for the learning-curve page); docs/results.md's zoo section is
 rendered from every JSON there, so pairs run one at a time. Each hyperlax command is its own process in a
-scratch
-directory: nothing is shared between runs but the compile cache.
+scratch directory: nothing is shared between runs but the compile cache.
 """
 
 import argparse
