@@ -79,8 +79,10 @@ def loaded_modules(*argv: str) -> set:
     return set(done.stderr.split())
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["optuna-hp-search", "--help"], ["pbt-search", "--help"]])
-def test_help_imports_neither_jax_nor_optuna(argv):
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["optuna-hp-search", "--help"], ["pbt-search", "--help"], ["train", "--help"], ["zoo"]]
+)
+def test_help_and_the_zoo_table_import_neither_jax_nor_optuna(argv):
     loaded = loaded_modules(*argv)
     assert "hyperlax.cli.main" in loaded
     assert not {"jax", "optuna"} & loaded

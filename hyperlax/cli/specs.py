@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hyperlax.errors import InputError
 from hyperlax.results.yaml_files import read_yaml
+from hyperlax.zoo import find_entry
 
 SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search", "train")
 
@@ -104,18 +105,36 @@ def spec_tokens(action: argparse.Action, name: str, key, value, where: str) -> l
 
 
 def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
-    """argv with `--preset NAME` and `--spec FILE` replaced by their flags (the preset's first), put first so
+    """argv with `--preset NAME` and `--spec FILE` replaced by their flags (the preset's first), and train's
+    `--zoo PAIR_OR_FILE` preceded by its entry's spec's flags (it stays, for train's report), put first so
     that the command line overrides them."""
     if not argv or argv[0] not in SPEC_COMMANDS:
         return argv
     rest = list(argv[1:])
     path, preset = take_option(rest, "--spec"), take_option(rest, "--preset")
-    if path is None and preset is None:
+    zoo = option_value(rest, "--zoo") if argv[0] == "train" else None
+    if path is None and preset is None and zoo is None:
         return argv
     subparser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[argv[0]]
     if preset is not None and "preset" not in {a.dest for a in subparser._actions}:
         raise InputError(f"{argv[0]} takes no --preset")
-    return [argv[0], *spec_flags(subparser, path, preset), *rest]
+    zoo_tokens = [] if zoo is None else zoo_flags(subparser, zoo, path)
+    return [argv[0], *spec_flags(subparser, path, preset), *zoo_tokens, *rest]
+
+
+def zoo_flags(parser: argparse.ArgumentParser, reference: str, spec_path) -> list:
+    """The flags of the spec of the zoo entry `reference` names (a pair or an entry's file); a --spec too
+    would name a second configuration."""
+    if spec_path is not None:
+        raise InputError("--zoo and --spec both name the configuration to train; give one of them")
+    entry = find_entry(reference)
+    return mapping_flags(parser, entry.spec, f"--zoo {reference}: spec of {entry.path}")
+
+
+def option_value(tokens: list, flag: str) -> str | None:
+    """The value of `flag VALUE` or `flag=VALUE` in `tokens` (left there), or None."""
+    kept = list(tokens)
+    return take_option(kept, flag)
 
 
 def take_option(tokens: list, flag: str) -> str | None:
