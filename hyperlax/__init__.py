@@ -20,7 +20,18 @@ def configure_xla() -> None:
 
 from hyperlax.errors import InputError  # noqa: E402  (light: no JAX, no Optuna)
 
-API = ("optimize", "sweep", "pbt", "train", "evaluate", "load_agent", "StudyResult", "SweepResult", "PBTResult")
+API = (
+    "optimize",
+    "sweep",
+    "pbt",
+    "train",
+    "evaluate",
+    "load_agent",
+    "zoo_entries",
+    "StudyResult",
+    "SweepResult",
+    "PBTResult",
+)
 
 
 def __getattr__(name: str):

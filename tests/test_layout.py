@@ -3,7 +3,7 @@
 "One way" means two rules over every `import` statement of a hyperlax module, at module level or inside a
 function (a deferred import is still a dependency):
 - layers import only their own layer or those below it: cli -> commands -> engine -> {algos, envs, space,
-  configs} -> results -> errors and the package root (hyperlax/__init__.py);
+  configs, zoo} -> results -> errors and the package root (hyperlax/__init__.py);
 - the modules' import graph has no cycle, so every module can be read, tested and imported after the ones
   it names. A package's `__init__` importing its own submodules (its public surface) is an edge like any
   other; the implicit import of a parent package when a submodule is imported is not.
@@ -28,6 +28,7 @@ RANKS = {
     "envs": 2,
     "space": 2,
     "configs": 2,
+    "zoo": 2,  # the zoo's entries: read, checked, found by pair (envs' catalog for the aliases)
     "results": 1,
     "errors": 0,
     "registry": 0,  # loads a built-in name or a user's module:attr / file.py:attr (errors only)
@@ -78,8 +79,10 @@ def loaded_modules(*argv: str) -> set:
     return set(done.stderr.split())
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["optuna-hp-search", "--help"], ["pbt-search", "--help"]])
-def test_help_imports_neither_jax_nor_optuna(argv):
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["optuna-hp-search", "--help"], ["pbt-search", "--help"], ["train", "--help"], ["zoo"]]
+)
+def test_help_and_the_zoo_table_import_neither_jax_nor_optuna(argv):
     loaded = loaded_modules(*argv)
     assert "hyperlax.cli.main" in loaded
     assert not {"jax", "optuna"} & loaded

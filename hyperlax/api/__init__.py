@@ -12,7 +12,18 @@ render in a notebook too). `import hyperlax` stays light: these are imported whe
 """
 
 from hyperlax.api._agents import evaluate, load_agent
-from hyperlax.api._commands import optimize, pbt, sweep, train
+from hyperlax.api._commands import optimize, pbt, sweep, train, zoo_entries
 from hyperlax.api._results import PBTResult, StudyResult, SweepResult
 
-__all__ = ["PBTResult", "StudyResult", "SweepResult", "evaluate", "load_agent", "optimize", "pbt", "sweep", "train"]
+__all__ = [
+    "PBTResult",
+    "StudyResult",
+    "SweepResult",
+    "evaluate",
+    "load_agent",
+    "optimize",
+    "pbt",
+    "sweep",
+    "train",
+    "zoo_entries",
+]

@@ -46,7 +46,16 @@ def pbt(algo: str | None = None, *, env=None, console=None, **options) -> PBTRes
 
 
 def train(algo: str | None = None, *, env=None, console=None, **options) -> Path:
-    """Train one configuration on several seeds and save its agents (`hyperlax train`): its directory."""
+    """Train one configuration on several seeds and save its agents (`hyperlax train`): its directory.
+    `zoo="ppo:gymnax:CartPole-v1"` (or an entry's file) trains a zoo entry's configuration, as --zoo."""
     from hyperlax.commands.train import train as run_train
 
     return run_train(command_args("train", "train", algo, env, options), console_of(console))
+
+
+def zoo_entries() -> list[dict]:
+    """The zoo's entries, as `hyperlax zoo --format json` prints them: one checked mapping per (algo, env) pair
+    (the format: hyperlax/zoo/__init__.py); `train(zoo=entry["pair"])` trains one's configuration again."""
+    from hyperlax.zoo import list_entries
+
+    return [entry.data for entry in list_entries()]

@@ -1,5 +1,6 @@
 """Keywords of the Python API as a command's options: the same dataclasses, defaults and checks as the CLI's
-flags (hyperlax.commands.options), with `spec=` and `preset=` read by the CLI's own spec reader."""
+flags (hyperlax.commands.options), with `spec=`, `preset=` and train's `zoo=` read by the CLI's own spec
+reader."""
 
 import argparse
 import logging
@@ -9,7 +10,7 @@ from dataclasses import fields
 from hyperlax import configure_xla
 from hyperlax.api._env import env_config_of
 from hyperlax.cli.main import ArgumentParser, build_parser, commands, use_compile_cache
-from hyperlax.cli.specs import spec_flags
+from hyperlax.cli.specs import spec_flags, zoo_flags
 from hyperlax.commands.options import CliArgs, args_from_keywords, flag_name, with_defaults
 from hyperlax.errors import InputError
 
@@ -27,13 +28,16 @@ def command_of(name: str):
     return next(command for command in commands() if command.name == name)
 
 
-def spec_values(command_name: str, spec, preset) -> dict:
-    """The option values a spec file and a preset give, parsed as `hyperlax COMMAND --spec --preset` would."""
-    if spec is None and preset is None:
+def spec_values(command_name: str, spec, preset, zoo=None) -> dict:
+    """The option values a spec file, a preset and train's zoo entry give, parsed as `hyperlax COMMAND --spec
+    --preset --zoo` would."""
+    if spec is None and preset is None and zoo is None:
         return {}
     parser = build_parser(RaisingParser)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command_name]
-    namespace = sub.parse_args(spec_flags(sub, None if spec is None else os.fspath(spec), preset))
+    spec = None if spec is None else os.fspath(spec)
+    zoo_tokens = [] if zoo is None else zoo_flags(sub, os.fspath(zoo), spec)
+    namespace = sub.parse_args(spec_flags(sub, spec, preset) + zoo_tokens)
     return {k: v for k, v in vars(namespace).items() if v is not None and k != "command_spec"}
 
 
@@ -62,7 +66,7 @@ def command_args(command_name: str, function: str, algo, env, keywords: dict):
     if env is not None:
         keywords["env_config"] = env_config_of(env)
     given = {k: v for k, v in keywords.items() if k not in SPEC_KEYS and v is not None}
-    merged = {**spec_values(command_name, keywords.get("spec"), keywords.get("preset")), **given}
+    merged = {**spec_values(command_name, *(keywords.get(k) for k in SPEC_KEYS), keywords.get("zoo")), **given}
     args, cli = args_from_keywords(command.options[:1] + (CliArgs,), merged, what)
     prepare(cli)
     return args

@@ -32,6 +32,7 @@ from hyperlax.commands.options import (
     SweepArgs,
     TrainArgs,
     ValidateArgs,
+    ZooArgs,
     add_options,
     args_from_namespace,
     check_values,
@@ -169,6 +170,14 @@ def write_text(text: str, output: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def run_zoo(args, console) -> None:
+    from hyperlax.commands.zoo import show_zoo
+
+    text = show_zoo(args, console)
+    if text is not None:
+        write_text(text, None)
+
+
 def run_show_recipe(args, console) -> None:
     from rich.table import Table
 
@@ -214,6 +223,8 @@ def commands() -> list:
                 (TrainArgs, CliArgs, SpecArgs), run_train),
         Command("evaluate", "run a saved agent's episodes: the return's IQM with a bootstrap CI, and a GIF with "
                 "--render", (EvaluateArgs, CliArgs), run_evaluate),
+        Command("zoo", "the zoo: per (algo, env) pair a tuned configuration, validated on fresh seeds beside the "
+                "recipe's default and a generic default; hyperlax train --zoo PAIR trains one", (ZooArgs,), run_zoo),
         Command("show-recipe", "a recipe's hyperparameters: traced or structural, default, search distribution",
                 (ShowRecipeArgs,), run_show_recipe),
     ]  # fmt: skip

@@ -24,6 +24,7 @@ from hyperlax.commands.options import (
     SweepArgs,
     TrainArgs,
     ValidateArgs,
+    ZooArgs,
     markdown_table,
 )
 
@@ -51,6 +52,7 @@ def readme_sections() -> dict:
         "study-commands": markdown_table([*fields(ExportArgs), *fields(BestArgs)[len(fields(QueryArgs)) :]]),
         "study-compare": markdown_table(fields(CompareArgs)),
         "study-list": markdown_table(fields(ListArgs)),
+        "zoo": markdown_table(fields(ZooArgs)),
     }
 
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from hyperlax.errors import InputError
+from hyperlax.results.yaml_files import read_yaml
+from hyperlax.zoo import find_entry
 
 SPEC_COMMANDS = ("sweep-hp-samples", "optuna-hp-search", "pbt-search", "train")
 
@@ -27,7 +29,7 @@ def spec_flags(parser: argparse.ArgumentParser, path: str | None, preset: str | 
     named = spec.pop("preset", None)
     preset = preset or named
     tokens = preset_flags(parser, preset) if preset is not None else []
-    return tokens + mapping_flags(parser, spec, path)
+    return tokens + mapping_flags(parser, spec, f"--spec {path}")
 
 
 def preset_flags(parser: argparse.ArgumentParser, name) -> list:
@@ -37,7 +39,7 @@ def preset_flags(parser: argparse.ArgumentParser, name) -> list:
     path = str(PRESETS_DIR / f"{name}.yaml")
     actions = spec_actions(parser)
     preset = {k: v for k, v in read_spec(path).items() if k in SPACE_KEYS or k.replace("_", "-") in actions}
-    return mapping_flags(parser, preset, path)
+    return mapping_flags(parser, preset, f"--spec {path}")
 
 
 def spec_actions(parser: argparse.ArgumentParser) -> dict:
@@ -48,7 +50,8 @@ def spec_actions(parser: argparse.ArgumentParser) -> dict:
     return actions
 
 
-def mapping_flags(parser: argparse.ArgumentParser, spec: dict, path: str) -> list:
+def mapping_flags(parser: argparse.ArgumentParser, spec: dict, where: str) -> list:
+    """A spec's entries as command-line tokens; `where` names the spec in messages ("--spec FILE")."""
     actions, tokens, space = spec_actions(parser), [], {}
     for key, value in spec.items():
         name = str(key).replace("_", "-")
@@ -56,14 +59,14 @@ def mapping_flags(parser: argparse.ArgumentParser, spec: dict, path: str) -> lis
             space[name.replace("-", "_")] = value
             continue
         if name not in actions:
-            raise InputError(f"--spec {path}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
+            raise InputError(f"{where}: unknown key '{key}'; valid: {', '.join(sorted(actions))}")
         if name == "grid":  # a mapping of dotted keys to values, as one JSON option like the search space
             if not isinstance(value, dict):
-                raise InputError(f"--spec {path}: grid must map dotted keys to lists of values, got {value!r}")
+                raise InputError(f"{where}: grid must map dotted keys to lists of values, got {value!r}")
             tokens += ["--grid", json.dumps(value, sort_keys=True)]
             continue
-        tokens += spec_tokens(actions[name], name, key, value, path)
-    return tokens + (["--search-space", space_option(space, f"--spec {path}")] if space else [])
+        tokens += spec_tokens(actions[name], name, key, value, where)
+    return tokens + (["--search-space", space_option(space, where)] if space else [])
 
 
 def space_option(entries: dict, where: str) -> str:
@@ -77,69 +80,61 @@ def space_option(entries: dict, where: str) -> str:
     return json.dumps({"mode": mode or "update", "search_space": space or {}, "fixed": fixed or {}}, sort_keys=True)
 
 
-MAX_SPEC_BYTES = 1 << 20
-
-
 def read_spec(path: str):
-    """A spec file's YAML, read safely: at most 1 MiB of UTF-8, no anchors or aliases (an alias bomb
-    expands to gigabytes), plain YAML types only."""
-    import yaml
-
-    spec_path = Path(path)
-    try:
-        if spec_path.is_dir():
-            raise InputError(f"--spec {path} is a directory; give a YAML file")
-        size = spec_path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise InputError(f"--spec {path} is {size:,} bytes; a spec is a small YAML file (at most 1 MiB)")
-        text = spec_path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"--spec {path}: cannot read it ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--spec {path} is not UTF-8 text; give a YAML file") from None
-    try:
-        if any(isinstance(t, (yaml.AliasToken, yaml.AnchorToken)) for t in yaml.scan(text, Loader=yaml.SafeLoader)):
-            raise InputError(f"--spec {path} uses YAML anchors or aliases; write the values out")
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-        raise InputError(f"--spec {path}: not valid YAML{where}: {problem}") from None
+    """A spec file's YAML, read safely (hyperlax.results.yaml_files)."""
+    return read_yaml(path, "--spec", "a spec")
 
 
-def spec_tokens(action: argparse.Action, name: str, key, value, path: str) -> list:
+def spec_tokens(action: argparse.Action, name: str, key, value, where: str) -> list:
     """One spec entry as command-line tokens."""
     if isinstance(action, argparse._StoreTrueAction):
         if not isinstance(value, bool):
-            raise InputError(f"--spec {path}: {key} must be true or false, got {value!r}")
+            raise InputError(f"{where}: {key} must be true or false, got {value!r}")
         return [f"--{name}"] if value else []
     if isinstance(value, list):
         if isinstance(action.nargs, int) and len(value) != action.nargs:
-            raise InputError(f"--spec {path}: {key} takes {action.nargs} values, got {len(value)}")
+            raise InputError(f"{where}: {key} takes {action.nargs} values, got {len(value)}")
         if action.nargs not in ("+", "*") and not isinstance(action.nargs, int):
-            raise InputError(f"--spec {path}: {key} takes one value, got a list")
+            raise InputError(f"{where}: {key} takes one value, got a list")
         return [f"--{name}", *map(str, value)]
     if isinstance(value, dict) and action.metavar == "MAPPING":  # --env-kwargs: the mapping as JSON
         return [f"--{name}", json.dumps(value)]
     if isinstance(value, dict) or value is None:
-        raise InputError(f"--spec {path}: {key} needs a value, got {value!r}")
+        raise InputError(f"{where}: {key} needs a value, got {value!r}")
     return [f"--{name}", str(value)]
 
 
 def expand_spec(parser: argparse.ArgumentParser, argv: list) -> list:
-    """argv with `--preset NAME` and `--spec FILE` replaced by their flags (the preset's first), put first so
+    """argv with `--preset NAME` and `--spec FILE` replaced by their flags (the preset's first), and train's
+    `--zoo PAIR_OR_FILE` preceded by its entry's spec's flags (it stays, for train's report), put first so
     that the command line overrides them."""
     if not argv or argv[0] not in SPEC_COMMANDS:
         return argv
     rest = list(argv[1:])
     path, preset = take_option(rest, "--spec"), take_option(rest, "--preset")
-    if path is None and preset is None:
+    zoo = option_value(rest, "--zoo") if argv[0] == "train" else None
+    if path is None and preset is None and zoo is None:
         return argv
     subparser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[argv[0]]
     if preset is not None and "preset" not in {a.dest for a in subparser._actions}:
         raise InputError(f"{argv[0]} takes no --preset")
-    return [argv[0], *spec_flags(subparser, path, preset), *rest]
+    zoo_tokens = [] if zoo is None else zoo_flags(subparser, zoo, path)
+    return [argv[0], *spec_flags(subparser, path, preset), *zoo_tokens, *rest]
+
+
+def zoo_flags(parser: argparse.ArgumentParser, reference: str, spec_path) -> list:
+    """The flags of the spec of the zoo entry `reference` names (a pair or an entry's file); a --spec too
+    would name a second configuration."""
+    if spec_path is not None:
+        raise InputError("--zoo and --spec both name the configuration to train; give one of them")
+    entry = find_entry(reference)
+    return mapping_flags(parser, entry.spec, f"--zoo {reference}: spec of {entry.path}")
+
+
+def option_value(tokens: list, flag: str) -> str | None:
+    """The value of `flag VALUE` or `flag=VALUE` in `tokens` (left there), or None."""
+    kept = list(tokens)
+    return take_option(kept, flag)
 
 
 def take_option(tokens: list, flag: str) -> str | None:

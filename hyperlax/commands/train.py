@@ -3,7 +3,8 @@ a 95% interval, and an agent per seed.
 
 The configuration: `--spec best.yaml` (what `study-best --format yaml` writes), `--from-study DIR` (the same
 configuration, read from the study: its selected trial over its recipe, env and budget; flags override
-them), or the recipe's defaults with --search-space's fixed values. It trains through the runner as sample
+them), `--zoo PAIR_OR_FILE` (a zoo entry's spec, as --spec; its shipped figure is printed beside the new
+one), or the recipe's defaults with --search-space's fixed values. It trains through the runner as sample
 0 of a sweep would (keys from --seed, sample 0 and the seed index), into
 `<output-root>/<recipe>/<env>/train/samples/batch_00000/` with its agent in `agent/`; `--resume-from` skips
 a finished batch, as a sweep's resume does.
@@ -40,6 +41,7 @@ from hyperlax.results.intervals import CONFIDENCE, iqm_interval
 from hyperlax.results.outcomes import Status
 from hyperlax.space.recipes import load_recipe
 from hyperlax.space.spec import apply_space
+from hyperlax.zoo import find_entry, reproduction_line
 
 TRAIN_FILE, TRAIN_DIR, SUMMARY_FILE = "train.json", "train", "summary.json"
 TRAIN = StoredRun(TRAIN_FILE, "hyperlax train", f"{TRAIN_FILE} and samples/", ("algo_and_network_config", "env_config"))
@@ -62,6 +64,8 @@ def study_values(study_dir: str) -> dict:
 
 
 def resolve_args(args: TrainArgs) -> tuple[TrainArgs, Path | None]:
+    if args.zoo is not None and args.from_study is not None:
+        raise InputError("--zoo and --from-study both name the configuration to train; give one of them")
     given = given_values(args)
     if args.from_study is not None and args.resume_from is None:
         given = {**study_values(args.from_study), **given}
@@ -72,6 +76,7 @@ def resolve_args(args: TrainArgs) -> tuple[TrainArgs, Path | None]:
 
 def train(args: TrainArgs, console: Console) -> Path:
     args, resume_dir = resolve_args(args)
+    entry = None if args.zoo is None else find_entry(args.zoo)  # its figures, beside the new ones at the end
     recipe = apply_space(load_recipe(args.algo_and_network_config), args.search_space)
     train_dir = resume_dir or run_dir(args.output_root, recipe, args.env_config) / TRAIN_DIR
 
@@ -103,13 +108,17 @@ def train(args: TrainArgs, console: Console) -> Path:
             run_plans(runner, runner.plan([sample]), train_dir / "samples", console, "batches", saving)
         except KeyboardInterrupt as exc:
             raise interrupted(exc, "nothing finished is lost", train_dir) from None
-        report(train_dir, console)
+        summary = report(train_dir, console)
+    if entry is not None and "per_seed_final_returns" in summary:
+        console.print(reproduction_line(entry, summary["per_seed_final_returns"], summary["iqm_final_return"],
+                                        args.seed, settings.total_timesteps))  # fmt: skip
     console.print(f"throughput: {runner.meter.summary(time.perf_counter() - start)}")
     return train_dir
 
 
-def report(train_dir: Path, console: Console) -> Path:
-    """Print the curve and the final metrics (IQM over seeds with its 95% interval); write summary.json."""
+def report(train_dir: Path, console: Console) -> dict:
+    """Print the curve and the final metrics (IQM over seeds with its 95% interval); write summary.json and
+    return what it holds."""
     [row] = collect_rows(train_dir / "samples")
     batch_dir = train_dir / "samples" / row["batch_dir"]
     curves = np.load(batch_dir / "curves.npz")
@@ -136,4 +145,4 @@ def report(train_dir: Path, console: Console) -> Path:
                       f"seeds ({finals}); final_performance {row['final_performance']:.4g}")  # fmt: skip
     write_json_atomic(train_dir / SUMMARY_FILE, summary)
     console.print(f"agents: {', '.join(agents) or 'none'} (hyperlax evaluate --agent DIR)")
-    return train_dir
+    return summary

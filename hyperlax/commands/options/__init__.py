@@ -41,6 +41,7 @@ from hyperlax.commands.options.study import (
     ValidateArgs,
 )
 from hyperlax.commands.options.sweep import SweepArgs
+from hyperlax.commands.options.zoo import ZooArgs
 
 __all__ = [
     "BestArgs",
@@ -61,6 +62,7 @@ __all__ = [
     "SweepArgs",
     "TrainArgs",
     "ValidateArgs",
+    "ZooArgs",
     "add_options",
     "as_argv",
     "args_from_keywords",

@@ -27,6 +27,11 @@ class TrainArgs(RunArgs, SpaceArgs):
         "recipe, env and budget unless given",
         metavar="STUDY_DIR",
     )
+    zoo: str | None = option(
+        "a zoo entry: a pair hyperlax zoo lists (ppo:gymnax:CartPole-v1) or an entry's .yaml file; trains its "
+        "spec as --spec would (flags override it), then prints the shipped tuned IQM beside the new one",
+        metavar="PAIR_OR_FILE",
+    )
     num_samples: int | None = option(
         "configurations: train trains one (so a study-best --format yaml spec, which says 1, runs as it is)",
         1,
