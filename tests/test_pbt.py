@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 
 from hyperlax.cli.main import main
-from hyperlax.commands.pbt.search import PBTArgs, Population, exploit_pairs, explore_value, initial_members
+from hyperlax.commands.pbt.search import (
+    PBTArgs,
+    Population,
+    exploit_pairs,
+    explore_value,
+    initial_members,
+    winner_range_edges,
+)
 from hyperlax.engine.pool import KEY_FIELDS
 from hyperlax.engine.runner import Runner, RunSettings
 from hyperlax.envs.registry import make_env
@@ -102,6 +109,7 @@ def test_a_pbt_run_writes_its_records_and_validate_best_replays_the_winning_sche
     assert any(e["parent"] != e["member"] for e in lineage)  # at least one exploit
     best = json.loads((out / "best_pbt_schedule.json").read_text())
     assert [e["interval"] for e in best["schedule"]] == [0, 1, 2]
+    assert best["range_edges"] == winner_range_edges(best, load_recipe(TINY_PPO))
     assert (out / "members.csv").read_text().count("\n") == 1 + 4
     for page in ("pbt_schedules", "pbt_returns"):
         assert "plotly" in (out / "analysis_plots" / f"{page}.html").read_text()

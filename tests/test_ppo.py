@@ -53,3 +53,65 @@ def test_gram_schmidt_orthogonal_init_equals_flax_qr_init(shape):
     gram = kernel.T @ kernel if shape[0] >= shape[1] else kernel @ kernel.T
     np.testing.assert_allclose(gram, 2 * np.eye(len(gram)), atol=1e-5)
     np.testing.assert_allclose(kernel, nn.initializers.orthogonal(np.sqrt(2))(key, shape), atol=1e-5)
+
+
+def reference_normalized_rewards(rewards: np.ndarray, dones: np.ndarray, gamma: float) -> np.ndarray:
+    """SB3's VecNormalize for rewards in numpy, step by step: returns, RunningMeanStd, clip, reset."""
+    mean, var, count = 0.0, 1.0, 1e-4
+    returns, out = np.zeros(rewards.shape[1]), []
+    for reward, done in zip(rewards.astype(np.float64), dones, strict=True):
+        returns = returns * gamma + reward
+        delta, n = returns.mean() - mean, len(returns)
+        total = count + n
+        mean, var = mean + delta * n / total, (var * count + returns.var() * n + delta**2 * count * n / total) / total
+        count = total
+        out.append(np.clip(reward / np.sqrt(var + 1e-8), -10.0, 10.0))
+        returns[done.astype(bool)] = 0.0
+    return np.stack(out)
+
+
+def test_reward_normalization_matches_sb3s_vecnormalize_over_steps_with_resets():
+    rng = np.random.default_rng(0)
+    rewards = rng.normal(-1.0, 0.1, size=(40, 8)).astype(np.float32)
+    rewards[30, 1] = 1000.0  # rare and large against the running std: clipped to 10
+    dones = np.zeros((40, 8), np.float32)
+    dones[[7, 19, 33, 39], [0, 2, 1, 5]] = 1.0
+    stats = ppo.ReturnStats(np.zeros(8, np.float32), ppo.ObsStats(np.float32(0), np.float32(1), np.float32(1e-4)))
+    step = jax.jit(ppo.normalize_rewards)
+    scaled = []
+    for reward, done in zip(rewards, dones, strict=True):
+        stats, out = step(stats, reward, done, np.float32(0.97))
+        scaled.append(np.asarray(out))
+    expected = reference_normalized_rewards(rewards, dones, 0.97)
+    np.testing.assert_allclose(np.stack(scaled), expected, rtol=1e-4, atol=1e-6)
+    assert expected[30, 1] == 10.0 and abs(expected[29, 1]) < 10.0  # the spike is clipped
+    assert float(stats.returns[5]) == 0.0 and float(stats.stats.count) == np.float32(1e-4 + 8 * 40)
+
+
+def test_a_rollout_with_reward_normalization_trains_on_the_normalized_env_rewards():
+    spec = make_env("gymnax.pendulum")  # 200-step episodes: no time limit inside one 16-step rollout
+    rollouts = {}
+    for on in (False, True):
+        config = tiny_config(normalize_rewards=on)
+        agent = ppo.Agent(config, spec, schedule_length=None)
+        state = jax.jit(agent.init)(config, jax.random.PRNGKey(0))
+        _, rollouts[on] = jax.jit(agent.collect_rollout)(config, state)
+    raw, scaled = np.asarray(rollouts[False].reward), np.asarray(rollouts[True].reward)
+    np.testing.assert_array_equal(rollouts[False].action, rollouts[True].action)  # the same steps
+    expected = reference_normalized_rewards(raw, np.asarray(rollouts[False].done), float(config.gamma))
+    np.testing.assert_allclose(scaled, expected, rtol=1e-4, atol=1e-6)
+    assert raw.min() < -1.0 and not np.allclose(scaled, raw)
+
+
+def test_ppo_with_reward_normalization_trains_and_reports_the_envs_raw_returns():
+    config = tiny_config(normalize_rewards=True)
+    train = ppo.make_train(config, make_env("gymnax.pendulum"), 4 * 32, 4, 2)
+    state = jax.jit(train.init)(config, jax.random.PRNGKey(0))
+    segment, before = jax.jit(train.segment), state.actor_params
+    for _ in range(4):
+        state, out = segment(config, state)
+        # Pendulum's raw episode returns (200 steps of -16.3..0 each): far below what normalized rewards sum to
+        assert bool(out.finite) and np.all(np.asarray(out.eval_returns) < -100.0), out.eval_returns
+    assert float(state.return_stats.stats.count) > 4 * 32 and float(state.return_stats.stats.var) != 1.0
+    moved = jax.tree.map(lambda a, b: not np.array_equal(a, b), before, state.actor_params)
+    assert any(jax.tree.leaves(moved))

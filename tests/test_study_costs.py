@@ -1,4 +1,4 @@
-"""Cost objectives, --constraint, the per-trial lines, the 80-column progress line and boundary warnings."""
+"""Cost objectives, --constraint, the per-trial lines and the 80-column progress line."""
 
 import csv
 import json
@@ -9,10 +9,9 @@ import pytest
 from rich.console import Console
 
 from hyperlax.commands.study._constraints import Bound, parse_bound
-from hyperlax.commands.study._lines import boundary_warnings, trial_line
+from hyperlax.commands.study._lines import trial_line
 from hyperlax.errors import InputError
 from hyperlax.results.progress import BatchProgress
-from hyperlax.space.distributions import LogUniform, Uniform
 from tests.test_search import SEARCH, run_cli, study_dir_of
 
 LR = "algorithm.hyperparam.actor_lr"
@@ -33,13 +32,6 @@ def test_a_trial_line_names_the_parameters_that_differ_from_the_defaults():
     line = trial_line(7, "COMPLETE", [123.456], "", {LR: 3e-4, "algorithm.hyperparam.gamma": 0.99}, defaults, [-1.0])
     assert line == "trial 7 COMPLETE 123.46 · actor_lr=0.0003"
     assert trial_line(8, "PRUNED", [None], "pruned after 64 env steps", {}, {}, [2.0]).endswith("(infeasible)")
-
-
-def test_boundary_warnings_name_parameters_in_the_outer_5_percent_of_their_range_on_its_scale():
-    space = {LR: LogUniform(domain=(1e-5, 1e-1)), "g": Uniform(domain=(0.9, 1.0))}
-    [line] = boundary_warnings({LR: 1.5e-5, "g": 0.95}, space)  # log10 position 0.044; g in the middle
-    assert line.startswith(f"boundary: {LR} = 1.5e-05 lies in the lowest 5% of its range [1e-05, 0.1] (log scale)")
-    assert boundary_warnings({LR: 1e-3, "g": 0.996}, space)[0].startswith("boundary: g = 0.996 lies in the highest")
 
 
 def test_the_progress_line_fits_80_columns_and_counts_trials_once():

@@ -52,6 +52,9 @@ class Config(struct.PyTreeNode):
     epochs: int = structural("passes over each rollout")
     num_minibatches: int = structural("minibatches per epoch")
     normalize_observations: bool = structural("normalize observations with running mean/std")
+    normalize_rewards: bool = structural(
+        "train on rewards divided by the running std of the discounted return, clipped to ±10", default=False
+    )
     anneal_lr: bool = structural("decay both learning rates linearly to 0 over training")
     actor_torso: str = torso_field("torso of the policy: mlp, cnn, module:attr or file.py:attr", key=f"{ACTOR}.name")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
@@ -69,12 +72,20 @@ class ObsStats(struct.PyTreeNode):
     count: jax.Array
 
 
+class ReturnStats(struct.PyTreeNode):
+    """What reward normalization keeps: each env's discounted return so far and their running statistics."""
+
+    returns: jax.Array  # [num_envs]
+    stats: ObsStats  # of the returns, scalars: only the variance scales rewards
+
+
 class State(struct.PyTreeNode):
     actor_params: dict
     critic_params: dict
     actor_opt: optax.OptState
     critic_opt: optax.OptState
     obs_stats: ObsStats
+    return_stats: ReturnStats
     env_state: object
     obs: jax.Array
     key: jax.Array
@@ -93,6 +104,16 @@ def update_obs_stats(stats: ObsStats, batch: jax.Array) -> ObsStats:
     return ObsStats(mean, m2 / total, total)
 
 
+def normalize_rewards(stats: ReturnStats, reward, done, gamma) -> tuple[ReturnStats, jax.Array]:
+    """SB3's VecNormalize for rewards (PureJaxRL's NormalizeVecReward): each env's discounted return joins the
+    running variance, and the reward is divided by its std, not centred, and clipped to ±10. An episode's
+    end restarts its env's return after this step, as SB3 does."""
+    returns = stats.returns * gamma + reward
+    running = update_obs_stats(stats.stats, returns)
+    scaled = jnp.clip(reward / jnp.sqrt(running.var + 1e-8), -10.0, 10.0)
+    return ReturnStats(returns * (1.0 - done), running), scaled
+
+
 def optimizer(lr, max_grad_norm, num_updates: int | None = None):
     return clipped_adam(lr, max_grad_norm, num_updates, eps=1e-5)  # CleanRL's and PureJaxRL's eps for PPO
 
@@ -105,7 +126,7 @@ class Transition(NamedTuple):
     action: jax.Array
     log_prob: jax.Array
     value: jax.Array
-    reward: jax.Array  # with the bootstrapped value of the last observation added at a time limit
+    reward: jax.Array  # normalized (normalize_rewards), plus the bootstrapped value at a time limit
     done: jax.Array
 
 
@@ -208,6 +229,9 @@ class Agent:
             actor_opt=optimizer(hp.actor_lr, hp.max_grad_norm, schedule_length).init(actor_params),
             critic_opt=optimizer(hp.critic_lr, hp.max_grad_norm, schedule_length).init(critic_params),
             obs_stats=ObsStats(jnp.zeros(spec.obs_shape), jnp.ones(spec.obs_shape), jnp.asarray(1e-4)),
+            return_stats=ReturnStats(
+                jnp.zeros(self.config.num_envs), ObsStats(jnp.asarray(0.0), jnp.asarray(1.0), jnp.asarray(1e-4))
+            ),
             env_state=env_state,
             obs=obs,
             key=key,
@@ -225,24 +249,27 @@ class Agent:
 
     def collect_rollout(self, hp: Config, state: State) -> tuple[State, Transition]:
         def env_step(carry, _):
-            obs, env_state, key = carry
+            obs, env_state, return_stats, key = carry
             key, action_key, step_key = jax.random.split(key, 3)
             norm_obs = self.normalize(state.obs_stats, obs)
             action, env_action, log_prob = self.sample_action(state.actor_params, norm_obs, action_key)
             next_obs, env_state, reward, terminated, truncated, info = step_envs(
                 self.spec, step_key, env_state, env_action
             )
-            # A time limit is not a real end: bootstrap from the value of the last observation.
+            done = (terminated | truncated).astype(jnp.float32)
+            if self.config.normalize_rewards:
+                return_stats, reward = normalize_rewards(return_stats, reward, done, hp.gamma)
+            # A time limit is not a real end: bootstrap from the value of the last observation (the critic
+            # learns the normalized scale, so its value is added after normalization, as in SB3).
             final_value = self.value(state.critic_params, self.normalize(state.obs_stats, info["final_observation"]))
             reward = reward + hp.gamma * final_value * (truncated & ~terminated)
-            done = (terminated | truncated).astype(jnp.float32)
             value = self.value(state.critic_params, norm_obs)
-            return (next_obs, env_state, key), Transition(obs, norm_obs, action, log_prob, value, reward, done)
+            transition = Transition(obs, norm_obs, action, log_prob, value, reward, done)
+            return (next_obs, env_state, return_stats, key), transition
 
-        (obs, env_state, key), rollout = jax.lax.scan(
-            env_step, (state.obs, state.env_state, state.key), None, self.config.rollout_length
-        )
-        return state.replace(obs=obs, env_state=env_state, key=key), rollout
+        carry = (state.obs, state.env_state, state.return_stats, state.key)
+        (obs, env_state, return_stats, key), rollout = jax.lax.scan(env_step, carry, None, self.config.rollout_length)
+        return state.replace(obs=obs, env_state=env_state, return_stats=return_stats, key=key), rollout
 
     def update(self, hp: Config, state: State, rollout: Transition, advantages, targets) -> State:
         """`epochs` passes of minibatch updates over the rollout, then the observation statistics."""

@@ -90,15 +90,16 @@ def members_csv(lineage: list) -> str:
 
 
 def write_outputs(
-    out: Path, searched: list, args, lineage: list, curves: np.ndarray, steps_per_evaluation: int
+    out: Path, searched: list, args, lineage: list, curves: np.ndarray, steps_per_evaluation: int, edges: list
 ) -> list:
-    """pbt/lineage.json, members.csv, best_pbt_schedule.json and the two plot pages."""
+    """pbt/lineage.json, members.csv, best_pbt_schedule.json (with `range_edges`: the winner's final values at
+    an edge of their range) and the two plot pages."""
     winner = best_schedule(lineage)
     interval_steps = args.ready_interval * steps_per_evaluation
     for entry in winner["schedule"]:
         entry["start_env_step"] = entry["interval"] * interval_steps
     best = {**winner, "env_steps_per_interval": interval_steps, "ready_interval": args.ready_interval,
-            "searched": searched}  # fmt: skip
+            "searched": searched, "range_edges": edges}  # fmt: skip
     write_json_atomic(out / "pbt" / "lineage.json", lineage)
     write_text_atomic(out / "members.csv", members_csv(lineage))
     write_json_atomic(out / "best_pbt_schedule.json", best)

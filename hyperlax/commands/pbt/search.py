@@ -6,9 +6,11 @@ truncation the bottom --truncation-fraction copy the training state of a uniform
 fraction (exploit: a row gather between programs, no checkpoint files), then change their hyperparameters
 (explore: --explore perturb multiplies each traced float by 0.8 or 1.2 and moves integers one step;
 resample draws from the recipe's distribution with --resample-probability); values stay in their
-distribution's domain. Structural hyperparameters cannot change inside a program: the population shares
-the first draw's. Each member keeps its own PRNG streams. After every interval the population is
-checkpointed, so a run killed at any point resumes from the last finished interval with the same lineage.
+distribution's domain, so a lineage that pushes past a bound piles up there: at the end, a warning names
+each of the winner's final values within 5% of a bound. Structural hyperparameters cannot change inside a
+program: the population shares the first draw's. Each member keeps its own PRNG streams. After every
+interval the population is checkpointed, so a run killed at any point resumes from the last finished
+interval with the same lineage.
 """
 
 import dataclasses
@@ -42,6 +44,7 @@ from hyperlax.errors import InputError
 from hyperlax.results.files import write_json_atomic
 from hyperlax.results.progress import BatchProgress
 from hyperlax.space.distributions import Categorical, LogUniform, Uniform, UniformInt, sample
+from hyperlax.space.edges import edge_warning, range_edges
 from hyperlax.space.recipes import Recipe, load_recipe
 
 PBT_FILE = "pbt.json"
@@ -97,6 +100,14 @@ def explore_value(dist, value, mode: str, resample_probability: float, rng: np.r
         return clip_to(dist, value + int(rng.choice([-1, 1])))
     assert isinstance(dist, (Uniform, LogUniform))
     return clip_to(dist, value * float(rng.choice([0.8, 1.2])))
+
+
+def winner_range_edges(winner: dict, recipe: Recipe) -> list:
+    """The winner's final values of the searched keys that sit at an edge of their range: explore clips
+    values into the range, so a lineage pushing past a bound piles up there."""
+    keys = searched_keys(recipe)
+    final = winner["schedule"][-1]["hparams"]
+    return range_edges({k: final[k] for k in keys}, {k: recipe.distributions[k] for k in keys})
 
 
 def exploit_pairs(returns: np.ndarray, fraction: float, rng: np.random.Generator) -> dict:
@@ -218,12 +229,16 @@ def train_population(args: PBTArgs, recipe: Recipe, runner, out: Path, console: 
             )
             progress.set_done(t + 1, population.pool.meter.env_steps, population.pool.meter.train_seconds)
     steps_per_evaluation = population.pool.slot(0).steps_per_segment
-    files = write_outputs(
-        out, searched_keys(recipe), args, lineage, np.concatenate(curves, axis=2), steps_per_evaluation
-    )
     winner = best_schedule(lineage)
+    edges = winner_range_edges(winner, recipe)
+    files = write_outputs(
+        out, searched_keys(recipe), args, lineage, np.concatenate(curves, axis=2), steps_per_evaluation, edges
+    )
     console.print(
         f"pbt: member {winner['member']} wins with {winner['final_return']:.4g} after "
         f"{time.perf_counter() - start:.0f}s; {', '.join(str(f.relative_to(out)) for f in files)}"
     )
+    for record in edges:
+        where = "in a copy of the recipe (--algo-and-network-config FILE.py)"
+        console.print(edge_warning(record, f"winning member {winner['member']}'s", where), markup=False, soft_wrap=True)
     console.print(f"throughput: {runner.meter.summary(time.perf_counter() - start)}")

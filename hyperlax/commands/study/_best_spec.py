@@ -13,7 +13,7 @@ from pathlib import Path
 from hyperlax.commands.options import BestArgs
 from hyperlax.commands.rundir import stored_args
 from hyperlax.commands.study._params import decode_params, json_keys_of
-from hyperlax.commands.study._reports import best_summary
+from hyperlax.commands.study._reports import best_summary, range_edge_lines
 from hyperlax.commands.study._selection import selection
 from hyperlax.commands.study._storage import STUDY_FILE, load_stored_study
 from hyperlax.commands.study._warm import with_inherited
@@ -35,8 +35,8 @@ def plain(value):
 
 
 def best_configuration(study_dir: str, storage: str | None) -> tuple[dict, str]:
-    """The selected trial's configuration as spec values (one objective; several: an input error), and a
-    comment line naming the trial."""
+    """The selected trial's configuration as spec values (one objective; several: an input error), and
+    comment lines: the trial, then a warning per value at an edge of its range."""
     study = load_stored_study(study_dir, storage)
     trials, selected_by = selection(study)
     if len(study.directions) > 1:
@@ -52,16 +52,20 @@ def best_configuration(study_dir: str, storage: str | None) -> tuple[dict, str]:
     fixed = {**recipe.defaults(), **decode_params(best.params, json_keys_of(study))}
     spec = {k: args[k] for k in RUN_KEYS if args.get(k) is not None}
     spec.update(num_samples=1, search_space_mode="replace", search_space={}, fixed=plain(fixed))
-    value = best_summary(study)["best_trial"]["values"]
-    return spec, f"study '{study.study_name}', trial {best.number} (selected by {selected_by}): {value}"
+    summary = best_summary(study)
+    value = summary["best_trial"]["values"]
+    about = f"study '{study.study_name}', trial {best.number} (selected by {selected_by}): {value}"
+    return spec, "\n".join([about, *range_edge_lines(study, summary["range_edges"])])
 
 
 def best_spec(study_dir: str, storage: str | None) -> str:
-    """The selected trial's configuration as YAML text."""
+    """The selected trial's configuration as YAML text; its comment names the trial and any value at an edge
+    of its range."""
     import yaml
 
     spec, about = best_configuration(study_dir, storage)
-    header = f"# {about}\n# run it again: hyperlax train --spec FILE.yaml (or sweep-hp-samples --spec FILE.yaml)\n"
+    comments = "".join(f"# {line}\n" for line in about.splitlines())
+    header = comments + "# run it again: hyperlax train --spec FILE.yaml (or sweep-hp-samples --spec FILE.yaml)\n"
     return header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=None)
 
 

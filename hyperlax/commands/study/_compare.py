@@ -12,18 +12,20 @@ from hyperlax.commands.options.study import COMPARE_FILE
 from hyperlax.commands.study._ledger import was_trained
 from hyperlax.commands.study._params import decode_params, json_keys_of
 from hyperlax.commands.study._plots import write_page
-from hyperlax.commands.study._reports import write_outputs
+from hyperlax.commands.study._reports import print_range_edges, write_outputs
 from hyperlax.commands.study._selection import objective_names_of, selection
 from hyperlax.commands.study._storage import load_stored_study
 from hyperlax.errors import InputError
 
 
 def study_plots(args: QueryArgs, console: Console) -> None:
-    """Every output of a study regenerated from its storage: best params, trials.csv, analysis_plots/."""
+    """Every output of a study regenerated from its storage: best params, trials.csv, analysis_plots/; then a
+    warning per selected value at an edge of its range."""
     study = load_stored_study(args.study_dir, args.storage)
     study_dir = Path(args.study_dir)
     files = write_outputs(study, study_dir)
     console.print(f"study '{study.study_name}': {', '.join(str(f.relative_to(study_dir)) for f in files)}")
+    print_range_edges(console, study)
 
 
 def wall_seconds(trials: list) -> float | None:

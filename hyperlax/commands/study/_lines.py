@@ -1,12 +1,6 @@
-"""What a study prints as it goes: its header, one line per told trial (unless --quiet), and at its end one
-warning per parameter whose best value lies at an edge of its range."""
+"""What a study prints as it goes: its header and one line per told trial (unless --quiet)."""
 
 import json
-import math
-
-from hyperlax.space.distributions import Categorical, IntLog, LogUniform
-
-EDGE = 0.05  # the outer fraction of a range (in log space for log ranges) that calls for a boundary warning
 
 
 def plural(count: int, noun: str) -> str:
@@ -43,33 +37,3 @@ def trial_line(number: int, state: str, values: list, reason: str, params: dict,
     names = {k: k.rsplit(".", 1)[-1] if leaves.count(k.rsplit(".", 1)[-1]) == 1 else k for k in changed}
     text = " ".join(f"{names[k]}={shown(v)}" for k, v in changed.items())
     return f"trial {number} {state} {value}" + (f" · {text}" if text else "")
-
-
-def edge_of(dist, value) -> str | None:
-    """'low' or 'high' when `value` lies in the outer EDGE of `dist`'s range, else None."""
-    if isinstance(dist, Categorical) or not isinstance(value, (int, float)) or isinstance(value, bool):
-        return None
-    low, high = dist.domain
-    log = isinstance(dist, (LogUniform, IntLog))
-    to = math.log if log else float
-    if high <= low or (log and (low <= 0 or value <= 0)):
-        return None
-    position = (to(value) - to(low)) / (to(high) - to(low))
-    return "low" if position <= EDGE else "high" if position >= 1 - EDGE else None
-
-
-def boundary_warnings(best_params: dict, distributions: dict) -> list:
-    """One line per parameter whose best value lies in the outer 5% of its range: widen it there."""
-    lines = []
-    for key, value in sorted(best_params.items()):
-        dist = distributions.get(key)
-        edge = None if dist is None else edge_of(dist, value)
-        if edge is not None:
-            low, high = dist.domain
-            scale = " (log scale)" if isinstance(dist, (LogUniform, IntLog)) else ""
-            bound = low if edge == "low" else high
-            lines.append(
-                f"boundary: {key} = {shown(value)} lies in the {edge}est 5% of its range [{low:g}, {high:g}]{scale}; "
-                f"the best may lie beyond {bound:g}: widen the range there"
-            )
-    return lines

@@ -3,9 +3,10 @@
 import json
 
 import optuna
+from optuna.distributions import FloatDistribution, IntDistribution
 
 from hyperlax.space.conditions import is_enabled, ordered
-from hyperlax.space.distributions import Categorical, IntLog, LogUniform, UniformInt
+from hyperlax.space.distributions import Categorical, IntLog, LogUniform, Uniform, UniformInt
 
 
 def is_json_encoded(dist) -> bool:
@@ -40,6 +41,16 @@ def suggest_values(trial: optuna.Trial, distributions: dict, conditions=None, de
         else:
             values[key] = trial.suggest_float(key, *dist.domain, log=isinstance(dist, LogUniform))
     return values
+
+
+def ranged_distribution(dist):
+    """The ranged distribution behind an Optuna one that `suggest_values` asked for (None for a categorical):
+    a trial keeps the distributions it was drawn from, so a study read back from storage needs no recipe."""
+    if isinstance(dist, FloatDistribution):
+        return (LogUniform if dist.log else Uniform)(domain=(dist.low, dist.high))
+    if isinstance(dist, IntDistribution):
+        return (IntLog if dist.log else UniformInt)(domain=(dist.low, dist.high))
+    return None
 
 
 def decode_params(params: dict, json_keys) -> dict:

@@ -13,7 +13,7 @@ from rich.table import Table
 from hyperlax.commands.options import ExportArgs, ListArgs, QueryArgs
 from hyperlax.commands.study._constraints import CONSTRAINT_ATTR, is_constrained, is_feasible
 from hyperlax.commands.study._ledger import was_trained
-from hyperlax.commands.study._params import decode_params, json_keys_of
+from hyperlax.commands.study._params import decode_params, json_keys_of, ranged_distribution
 from hyperlax.commands.study._plots import write_plots
 from hyperlax.commands.study._selection import (
     BY_REEVALUATION,
@@ -28,6 +28,7 @@ from hyperlax.commands.study._storage import DB_ERRORS, first_line_of, load_stor
 from hyperlax.commands.study._warm import phases_text
 from hyperlax.errors import InputError
 from hyperlax.results.files import SUMMARY_COLUMNS, write_json_atomic, write_text_atomic
+from hyperlax.space.edges import edge_warning, range_edges
 
 METRIC_KEYS = (*(k for k in SUMMARY_COLUMNS if k not in ("status", "reason")), "wall_seconds", "param_count")
 
@@ -88,6 +89,29 @@ def selection_text(study) -> str | None:
     return f"re-evaluated on {seeds}: trial {best.number}, {value:.5g} (study value {best.value:.5g})"
 
 
+def selected_range_edges(study) -> list:
+    """The selected trial's (several objectives: each Pareto trial's) values at an edge of the range it was
+    drawn from: hyperlax.space.edges records, each with its trial's number."""
+    selected, _ = selection(study)
+    json_keys, records = json_keys_of(study), []
+    for trial in selected:
+        distributions = {k: ranged_distribution(d) for k, d in trial.distributions.items()}
+        found = range_edges(decode_params(trial.params, json_keys), distributions)
+        records += [{"trial": trial.number, **record} for record in found]
+    return records
+
+
+def range_edge_lines(study, records: list) -> list:
+    """One warning per `selected_range_edges` record."""
+    pareto = len(study.directions) > 1
+    return [edge_warning(r, f"Pareto trial {r['trial']}'s" if pareto else "best") for r in records]
+
+
+def print_range_edges(console: Console, study) -> None:
+    for line in range_edge_lines(study, selected_range_edges(study)):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)  # one line each, however long
+
+
 def best_summary(study) -> dict:
     """Single objective: the best trial. Several: every trial of the Pareto front. After a re-evaluation,
     chosen by re-evaluated values (`selected_by`), each with both its study and its re-evaluated values."""
@@ -99,6 +123,7 @@ def best_summary(study) -> dict:
         "directions": [d.name.lower() for d in study.directions],
         "finished_trials": sum(map(was_trained, study.get_trials(deepcopy=False))),
         "selected_by": selected_by,
+        "range_edges": selected_range_edges(study),  # values within 5% of a bound of their range: widen it there
     }
     reevaluation = reevaluation_of(study)
     if reevaluation is not None:
@@ -190,6 +215,7 @@ def print_summary(console: Console, study, n_trials: int, wall_seconds: float, e
     params = best_params_table(study)
     if params is not None:
         console.print(params)
+    print_range_edges(console, study)
 
 
 def best_params_table(study) -> Table | None:

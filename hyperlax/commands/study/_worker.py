@@ -56,12 +56,12 @@ from hyperlax.commands.study._ledger import (
     retry_stale,
     was_trained,
 )
-from hyperlax.commands.study._lines import boundary_warnings, header_lines, trial_line
-from hyperlax.commands.study._params import decode_params, json_keys_of, suggest_values
+from hyperlax.commands.study._lines import header_lines, trial_line
+from hyperlax.commands.study._params import suggest_values
 from hyperlax.commands.study._reevaluate import reevaluate
 from hyperlax.commands.study._reports import best_text, print_summary, write_outputs
 from hyperlax.commands.study._samplers import make_sampler
-from hyperlax.commands.study._selection import best_trial, selection
+from hyperlax.commands.study._selection import best_trial
 from hyperlax.commands.study._storage import DB_FILE, STUDY_FILE, connect_url, mask_url, open_study
 from hyperlax.commands.study._tracking import TRACKERS, StudyInfo, open_trackers
 from hyperlax.commands.study._warm import PHASES_ATTR, default_params, enqueue_top, warm_start
@@ -291,14 +291,6 @@ def open_tracking(args: SearchArgs, record: dict, storage: str):
     )
 
 
-def warn_at_boundaries(study, distributions: dict) -> None:
-    """One warning per parameter of the best trial (one objective) that lies at an edge of its range."""
-    selected, _ = selection(study)
-    if len(study.directions) == 1 and selected:
-        for line in boundary_warnings(decode_params(selected[0].params, json_keys_of(study)), distributions):
-            log.warning("%s", line)
-
-
 def reports_after_interrupt(study, study_dir: Path) -> bool:
     """The told trials are in storage, so their reports are written too; quietly (the interrupt's one line
     stays the only one), and a report error cannot hide the interrupt."""
@@ -386,7 +378,6 @@ def run_study(
     env = EnvChoice(spec.name, parse_env_kwargs(args.env_kwargs), parse_return_range(args.return_range))
     reevaluate(study, recipe, reevaluation_of(args, env), settings, study_dir, console, WORKER)
     files = write_outputs(study, study_dir)
-    warn_at_boundaries(study, recipe.distributions)
     rate = runner.meter.rate or None  # the pools of this worker (re-evaluation has its own runner)
     wall = time.perf_counter() - start
     print_summary(console, study, args.n_trials, wall, rate)

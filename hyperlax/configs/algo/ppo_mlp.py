@@ -6,6 +6,13 @@ The traced defaults are the best trial (rounded) of a 64-trial TPE study of this
 Pendulum-v1 at 200k steps (README, "Measured"); they also solve CartPole-v1. Linear learning-rate
 annealing (`anneal_lr`, as in CleanRL and PureJaxRL) was added after that study: with it the default
 config's 5-seed mean return on Pendulum-v1 at 500k steps went from -470.2 to -177.2 (docs/results.md).
+
+`normalize_rewards` (SB3's VecNormalize for rewards, which rl-baselines3-zoo's tuned PPO for Pendulum-v1 and
+MountainCarContinuous-v0 uses) is off and not searched: every key searched here is traced, so a study
+compiles one program and fills its whole width, while a Categorical([False, True]) is structural: it
+would split every batch in two and compile each program twice. Search it where rewards are badly scaled:
+`--search-space '{"mode": "update", "search_space":
+{"algorithm.hyperparam.normalize_rewards": {"categorical": [false, true]}}}'`.
 """
 
 from hyperlax.space import LogUniform, Uniform
@@ -29,6 +36,7 @@ def get_base_config() -> dict:
                 "epochs": 10,
                 "num_minibatches": 4,
                 "normalize_observations": True,
+                "normalize_rewards": False,
                 "anneal_lr": True,
             },
             "network": {

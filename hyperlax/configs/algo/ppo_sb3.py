@@ -2,8 +2,8 @@
 
 SB3's `PPO` defaults (learning rate 3e-4, 2048 steps per rollout, minibatches of 64, 10 epochs, gamma 0.99,
 GAE lambda 0.95, clip 0.2, no entropy bonus, value weight 0.5, gradient clip 0.5) with rl-baselines3-zoo's
-default of one env and SB3's `MlpPolicy` (separate 64x64 tanh actor and critic). No observation
-normalization and no learning-rate annealing, as in SB3 unless asked. SB3 steps one Adam over both
+default of one env and SB3's `MlpPolicy` (separate 64x64 tanh actor and critic). Neither observations nor
+rewards normalized and no learning-rate annealing, as in SB3 unless asked. SB3 steps one Adam over both
 networks; here each network has its own Adam at the same rate. A user who has no time to tune starts here;
 `benchmarks/zoo.py` measures what a study adds. Its search space is the ppo_mlp recipe's.
 """
@@ -29,6 +29,7 @@ def get_base_config() -> dict:
                 "epochs": 10,
                 "num_minibatches": 32,  # 2048 / SB3's batch_size 64
                 "normalize_observations": False,
+                "normalize_rewards": False,
                 "anneal_lr": False,
             },
             "network": {
