@@ -228,7 +228,7 @@ def run_pair(pair: Pair) -> dict:
         done = f"{study['n_trials']} complete, {study['n_pruned']} pruned, {study['wall_seconds']} s"
         print(f"   study: {done}", flush=True)
         results = validate(pair, spec, Path(scratch))
-    found = entry(pair, study, results, command)
+    found = json.loads(json.dumps(entry(pair, study, results, command)))  # fresh objects: YAML without aliases
     (ZOO_DIR / pair.algo).mkdir(parents=True, exist_ok=True)
     header = f"# hyperlax zoo entry, written by `{command}`; `hyperlax train --zoo {pair.name}` trains it\n"
     (ZOO_DIR / pair.algo / f"{file_name(pair)}.yaml").write_text(

@@ -148,3 +148,9 @@ def test_bad_zoo_keywords_of_the_python_api_raise_input_error_and_change_nothing
         )
     assert message in str(raised.value) and "\n" not in str(raised.value)
     assert snapshot(tmp_path) == before
+
+
+def test_an_abbreviated_flag_is_refused_not_taken_for_another(tmp_path, capsys):
+    # argparse would take --zo for --zoo and skip the entry's expansion: the flag must be spelt out
+    argv = ["train", "--zo", "ppo:gymnax:CartPole-v1", "--output-root", str(tmp_path)]
+    assert_refused(argv, "unrecognized arguments: --zo", tmp_path, capsys)

@@ -43,7 +43,11 @@ from hyperlax.errors import InputError, RunFailed
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line naming the problem, and exit code 2."""
+    """argparse, but a usage error is one line naming the problem, and exit code 2; no abbreviated flags
+    (`--spe F` must not pass for `--spec F` while skipping the spec's expansion)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message):
         self.exit(2, f"hyperlax: error: {message} (see '{self.prog} --help')\n")
