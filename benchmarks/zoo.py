@@ -60,8 +60,8 @@ def hyperlax(run: Run, *args: str) -> str:
     return done.stdout
 
 
-def space_json(fixed: dict) -> str:
-    return json.dumps({"mode": "update", "search_space": {}, "fixed": fixed}, sort_keys=True)
+def space_json(fixed: dict, search: dict | None = None) -> str:
+    return json.dumps({"mode": "update", "search_space": search or {}, "fixed": fixed}, sort_keys=True)
 
 
 def env_flags(pair: Pair) -> list:
@@ -74,8 +74,8 @@ def study_args(pair: Pair, out: Path) -> list:
             "--objective-names", pair.objective, "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", "3",
             "--reevaluate-seeds", "3", "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
             *env_flags(pair)]  # fmt: skip
-    if pair.fixed:
-        args += ["--search-space", space_json(pair.fixed)]
+    if pair.fixed or pair.search:
+        args += ["--search-space", space_json(pair.fixed, pair.search)]
     return args
 
 

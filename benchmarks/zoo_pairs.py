@@ -31,6 +31,7 @@ class Pair:
     # Where the defaults already reach the maximum return, the final return cannot separate configurations: the
     # area under the learning curve (how soon and how steadily they get there) can.
     objective: str = "final_performance"
+    search: dict = field(default_factory=dict)  # search-space entries added to the recipe's (--search-space)
 
     @property
     def name(self) -> str:
@@ -68,6 +69,9 @@ CATCH = {"source": "gymnax README (gymnax-blines PPO)", "value": 1.0, "text": "1
 BRAX_PENDULUM = {"source": "brax inverted_pendulum: 1000 is the maximum (1 per upright step, 1000 steps)",
                  "value": 1000.0, "text": "1000 (the maximum)", "budget": "-", "seeds": "-"}  # fmt: skip
 
+# rl-baselines3-zoo's tuned PPO for Pendulum and MountainCarContinuous scales rewards (VecNormalize): searched there.
+REWARD_SCALING = {HP + "normalize_rewards": {"categorical": [False, True]}}
+
 PAIRS = {
     pair.name: pair
     for pair in [
@@ -81,10 +85,28 @@ PAIRS = {
             zoo_reference(500.0, 0.0, "100k", 300),
             objective="normalized_auc",
         ),
-        Pair("ppo", "gymnax:Pendulum-v1", 100_000, 24, 2, 300, zoo_reference(-172.225, 104.159, "100k", 750)),
+        Pair(
+            "ppo",
+            "gymnax:Pendulum-v1",
+            100_000,
+            24,
+            3,
+            300,
+            zoo_reference(-172.225, 104.159, "100k", 750),
+            search=REWARD_SCALING,
+        ),
         Pair("ppo", "gymnax:Acrobot-v1", 200_000, 16, 3, 300, zoo_reference(-73.506, 18.201, "1M", 2013)),
         Pair("ppo", "gymnax:Catch-bsuite", 20_000, 16, 3, 240, CATCH, objective="normalized_auc"),
-        Pair("ppo", "gymnax:MountainCarContinuous-v0", 100_000, 16, 3, 300, zoo_reference(88.343, 2.572, "20k", 633)),
+        Pair(
+            "ppo",
+            "gymnax:MountainCarContinuous-v0",
+            100_000,
+            16,
+            3,
+            300,
+            zoo_reference(88.343, 2.572, "20k", 633),
+            search=REWARD_SCALING,
+        ),
         Pair("dqn", "gymnax:CartPole-v1", 50_000, 8, 1, 360, zoo_reference(500.0, 0.0, "50k", 300)),
         Pair("sac", "gymnax:Pendulum-v1", 20_000, 6, 1, 400, zoo_reference(-156.995, 88.714, "20k", 750)),
         Pair("ppo", "gymnax:Breakout-MinAtar", 250_000, 8, 1, 360, None, MINATAR_PPO),
