@@ -5,6 +5,7 @@ all three on the same keys.
     python benchmarks/zoo.py --pairs ppo:gymnax:CartPole-v1        # one pair, its stated budget
     python benchmarks/zoo.py --list                                  # the pairs and their budgets
     python benchmarks/zoo.py --render                                # docs/results.md's zoo section again
+    python benchmarks/zoo.py --refresh                               # every entry's figures computed again
 
 Per pair: `hyperlax optuna-hp-search` (TPE from the recipe's default as trial 0, median pruning, the best 3
 trials re-evaluated on 3 seeds the study never trained, capped by --timeout), `hyperlax study-best --format
@@ -171,20 +172,41 @@ def improvement(values, baseline) -> dict:
     return {"estimate": found.estimate, "low": found.low, "high": found.high}
 
 
+def compared(p: dict, label: str) -> str:
+    if p["estimate"] is None:
+        return f"no comparison with {label}"
+    shown = f"P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}]"
+    if p["estimate"] >= 0.75 and (p["low"] or 0) > 0.5:
+        return f"beats {label} ({shown})"
+    if p["high"] is not None and p["high"] < 0.5:
+        return f"LOSES to {label} ({shown})"
+    return f"not better than {label} with confidence ({shown})"
+
+
 def verdict(validation: dict) -> str:
-    """One honest line: does the tuned configuration beat each default with confidence?"""
-    parts = []
+    """One honest line: does the tuned configuration beat each default with confidence? Where both end at one
+    value on every seed (the env's maximum), the final return cannot tell them apart: the area under the
+    curve (how soon and how steadily they got there) is named instead."""
+    parts, auc = [], validation.get("area_under_curve")
     for name, label in (("generic_default", "the generic default"), ("recipe_default", "the recipe default")):
-        p = validation[f"improvement_over_{name}"]
-        if p["estimate"] is None:
-            parts.append(f"no comparison with {label}")
-        elif p["estimate"] >= 0.75 and (p["low"] or 0) > 0.5:
-            parts.append(f"beats {label} (P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}])")
-        elif p["high"] is not None and p["high"] < 0.5:
-            parts.append(f"LOSES to {label} (P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}])")
+        finals = set(validation["tuned"]["per_seed"]) | set(validation[name]["per_seed"])
+        if len(finals) == 1 and auc:
+            by_auc = compared(auc[f"improvement_over_{name}"], label)
+            parts.append(f"ties {label} at {finals.pop():g} on every seed, and on the area under the curve {by_auc}")
         else:
-            parts.append(f"not better than {label} with confidence (P {p['estimate']:.2f})")
+            parts.append(compared(validation[f"improvement_over_{name}"], label))
     return "; ".join(parts)
+
+
+def area_under_curve(curves: dict) -> dict:
+    """Per configuration, each seed's mean eval return over the evaluations (the area under its learning curve
+    over the budget), its IQM and interval, and P(tuned > each default) on it."""
+    per_seed = {name: [float(np.mean(seed)) for seed in c["curves"]] if c.get("curves") else [] for name, c in
+                curves.items()}  # fmt: skip
+    figures = {name: {**interval(v), "per_seed": v} for name, v in per_seed.items() if v}
+    for name in ("recipe_default", "generic_default"):
+        figures[f"improvement_over_{name}"] = improvement(per_seed["tuned"], per_seed[name])
+    return figures
 
 
 def machine() -> str:
@@ -200,6 +222,7 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
         validation[name] = {**row, **interval(results[name]["per_seed"]), "per_seed": results[name]["per_seed"]}
     for name in ("recipe_default", "generic_default"):
         validation[f"improvement_over_{name}"] = improvement(results["tuned"]["per_seed"], results[name]["per_seed"])
+    validation["area_under_curve"] = area_under_curve(results)
     validation["wall_seconds"] = round(sum(r["wall_seconds"] for r in results.values()), 1)
     return {
         "pair": pair.name,
@@ -216,10 +239,6 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
     }
 
 
-def file_name(pair: Pair) -> str:
-    return pair.env.replace(":", "_").replace("/", "_")
-
-
 def run_pair(pair: Pair) -> dict:
     command = f"python benchmarks/zoo.py --pairs {pair.name}"
     print(f"== {pair.name}: {pair.budget_text()}", flush=True)
@@ -228,17 +247,37 @@ def run_pair(pair: Pair) -> dict:
         done = f"{study['n_trials']} complete, {study['n_pruned']} pruned, {study['wall_seconds']} s"
         print(f"   study: {done}", flush=True)
         results = validate(pair, spec, Path(scratch))
-    found = json.loads(json.dumps(entry(pair, study, results, command)))  # fresh objects: YAML without aliases
-    (ZOO_DIR / pair.algo).mkdir(parents=True, exist_ok=True)
-    header = f"# hyperlax zoo entry, written by `{command}`; `hyperlax train --zoo {pair.name}` trains it\n"
-    (ZOO_DIR / pair.algo / f"{file_name(pair)}.yaml").write_text(
-        header + yaml.safe_dump(found, sort_keys=False, allow_unicode=True, width=120)
-    )
-    DOCS_DIR.mkdir(parents=True, exist_ok=True)
-    curves = {name: {k: results[name].get(k) for k in ("eval_steps", "curves")} for name in results}
-    (DOCS_DIR / f"{pair.algo}_{file_name(pair)}.json").write_text(json.dumps({"entry": found, "curves": curves}))
+    found = entry(pair, study, results, command)
+    write_entry(found, {name: {k: results[name].get(k) for k in ("eval_steps", "curves")} for name in results})
     print(f"   {found['verdict']}", flush=True)
     return found
+
+
+def refresh(record_file: Path) -> None:
+    """An entry's figures and verdict computed again from what docs/zoo/ keeps (per-seed finals and curves)."""
+    record = json.loads(record_file.read_text())
+    found, curves = record["entry"], record["curves"]
+    validation = found["validation"]
+    for name in ("recipe_default", "generic_default"):
+        validation[f"improvement_over_{name}"] = improvement(
+            validation["tuned"]["per_seed"], validation[name]["per_seed"]
+        )
+    validation["area_under_curve"] = area_under_curve(curves)
+    found["verdict"] = verdict(validation)
+    write_entry(found, curves)
+
+
+def write_entry(found: dict, curves: dict) -> None:
+    found = json.loads(json.dumps(found))  # fresh objects: YAML without aliases
+    name = found["env"].replace(":", "_").replace("/", "_")
+    (ZOO_DIR / found["algo"]).mkdir(parents=True, exist_ok=True)
+    header = (
+        f"# hyperlax zoo entry, written by `{found['command']}`; `hyperlax train --zoo {found['pair']}` trains it\n"
+    )
+    text = yaml.safe_dump(found, sort_keys=False, allow_unicode=True, width=120)
+    (ZOO_DIR / found["algo"] / f"{name}.yaml").write_text(header + text)
+    DOCS_DIR.mkdir(parents=True, exist_ok=True)
+    (DOCS_DIR / f"{found['algo']}_{name}.json").write_text(json.dumps({"entry": found, "curves": curves}))
 
 
 def main():
@@ -246,6 +285,7 @@ def main():
     parser.add_argument("--pairs", nargs="+", default=[], help="algo:env-config, e.g. ppo:gymnax:CartPole-v1")
     parser.add_argument("--list", action="store_true", help="print the pairs and their budgets")
     parser.add_argument("--render", action="store_true", help="only render docs/results.md from docs/zoo/*.json")
+    parser.add_argument("--refresh", action="store_true", help="recompute every entry's figures from docs/zoo/*.json")
     args = parser.parse_args()
     if args.list:
         for pair in PAIRS.values():
@@ -256,6 +296,9 @@ def main():
         raise SystemExit(f"unknown pairs {unknown}; --list shows them")
     for name in args.pairs:
         run_pair(PAIRS[name])
+    if args.refresh:
+        for record_file in sorted(DOCS_DIR.glob("*.json")):
+            refresh(record_file)
     render_results(DOCS_DIR, ROOT / "docs" / "results.md")
 
 
