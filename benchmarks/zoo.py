@@ -70,10 +70,11 @@ def env_flags(pair: Pair) -> list:
 
 
 def study_args(pair: Pair, out: Path) -> list:
+    (top, seeds), seed_flags = pair.reevaluate, ["--num-seeds", str(pair.study_seeds), "--seed", "0"]
     args = ["--algo-and-network-config", pair.recipe, "--env-config", pair.env, "--n-trials", str(pair.trials),
-            "--total-timesteps", str(pair.steps), "--num-seeds", str(pair.study_seeds), "--seed", "0",
-            "--objective-names", pair.objective, "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", "3",
-            "--reevaluate-seeds", "3", "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
+            "--total-timesteps", str(pair.steps), *seed_flags, "--objective-names", pair.objective,
+            "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", str(top), "--reevaluate-seeds",
+            str(seeds), "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
             *env_flags(pair)]  # fmt: skip
     if pair.fixed or pair.search:
         args += ["--search-space", space_json(pair.fixed, pair.search)]
@@ -118,7 +119,7 @@ def study_env_steps(study_dir: Path, trials: list, pair: Pair) -> int:
     for curves in study_dir.glob("reevaluation/**/curves.npz"):
         samples, seeds = np.load(curves)["returns"].shape[:2]
         total += samples * seeds * pair.steps
-    return total
+    return total  # (each reevaluation batch's samples x seeds x steps)
 
 
 def train(pair: Pair, out: Path, run: Run, flags: list) -> dict:

@@ -32,6 +32,7 @@ class Pair:
     # area under the learning curve (how soon and how steadily they get there) can.
     objective: str = "final_performance"
     search: dict = field(default_factory=dict)  # search-space entries added to the recipe's (--search-space)
+    reevaluate: tuple = (3, 3)  # the study's best K trials trained again on S unseen seeds (--reevaluate-top/-seeds)
 
     @property
     def name(self) -> str:
@@ -108,12 +109,30 @@ PAIRS = {
             search=REWARD_SCALING,
         ),
         Pair("dqn", "gymnax:CartPole-v1", 50_000, 8, 1, 360, zoo_reference(500.0, 0.0, "50k", 300)),
-        Pair("sac", "gymnax:Pendulum-v1", 20_000, 6, 1, 400, zoo_reference(-156.995, 88.714, "20k", 750)),
+        Pair(
+            "sac",
+            "gymnax:Pendulum-v1",
+            20_000,
+            4,
+            1,
+            300,
+            zoo_reference(-156.995, 88.714, "20k", 750),
+            reevaluate=(2, 2),
+        ),
         Pair("ppo", "gymnax:Breakout-MinAtar", 250_000, 8, 1, 360, None, MINATAR_PPO),
         Pair("dqn", "gymnax:Acrobot-v1", 50_000, 8, 1, 360, zoo_reference(-76.639, 11.752, "100k", 1932)),
         Pair("dqn", "gymnax:MountainCar-v0", 100_000, 8, 1, 400, zoo_reference(-100.849, 9.925, "120k", 1487)),
-        Pair("dqn", "gymnax:Breakout-MinAtar", 100_000, 6, 1, 400),
-        Pair("sac", "gymnax:MountainCarContinuous-v0", 50_000, 6, 1, 400, zoo_reference(94.679, 1.134, "50k", 1443)),
-        Pair("ppo", "brax:inverted_pendulum", 100_000, 8, 1, 400, BRAX_PENDULUM, {}, {"backend": "positional"}),
+        Pair("dqn", "gymnax:Breakout-MinAtar", 50_000, 4, 1, 300, reevaluate=(2, 2)),
+        Pair(
+            "sac",
+            "gymnax:MountainCarContinuous-v0",
+            20_000,
+            4,
+            1,
+            300,
+            zoo_reference(94.679, 1.134, "50k", 1443),
+            reevaluate=(2, 2),
+        ),
+        Pair("ppo", "brax:inverted_pendulum", 100_000, 6, 1, 300, BRAX_PENDULUM, {}, {"backend": "positional"}),
     ]
 }
