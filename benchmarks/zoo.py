@@ -184,7 +184,19 @@ def compared(p: dict, label: str) -> str:
     return f"not better than {label} with confidence ({shown})"
 
 
-def verdict(validation: dict) -> str:
+def against_reference(tuned: dict, reference: dict | None) -> str | None:
+    """Does the 10-seed IQM reach the published figure, or its interval hold it?"""
+    if not reference or reference.get("value") is None:
+        return None
+    value = reference["value"]
+    if tuned["iqm"] >= value:
+        return f"IQM at or above the published {value:g}"
+    if tuned["low"] is not None and tuned["low"] <= value <= tuned["high"]:
+        return f"the published {value:g} lies inside the tuned interval"
+    return f"BELOW the published {value:g} (outside the tuned interval)"
+
+
+def verdict(validation: dict, reference: dict | None = None) -> str:
     """One honest line: does the tuned configuration beat each default with confidence? Where both end at one
     value on every seed (the env's maximum), the final return cannot tell them apart: the area under the
     curve (how soon and how steadily they got there) is named instead."""
@@ -196,7 +208,16 @@ def verdict(validation: dict) -> str:
             parts.append(f"ties {label} at {finals.pop():g} on every seed, and on the area under the curve {by_auc}")
         else:
             parts.append(compared(validation[f"improvement_over_{name}"], label))
-    return "; ".join(parts)
+    if validation.get("tuned_is_recipe_default"):
+        parts.insert(0, "the study kept the recipe's default (no trial beat it on re-evaluation)")
+    published = against_reference(validation["tuned"], reference)
+    return "; ".join(parts + ([published] if published else []))
+
+
+def same_curves(curves: dict) -> bool:
+    """Every seed's whole learning curve equal: the study selected the recipe's default itself (trial 0)."""
+    tuned, default = curves["tuned"].get("curves"), curves["recipe_default"].get("curves")
+    return tuned is not None and tuned == default
 
 
 def area_under_curve(curves: dict) -> dict:
@@ -224,6 +245,7 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
     for name in ("recipe_default", "generic_default"):
         validation[f"improvement_over_{name}"] = improvement(results["tuned"]["per_seed"], results[name]["per_seed"])
     validation["area_under_curve"] = area_under_curve(results)
+    validation["tuned_is_recipe_default"] = same_curves(results)
     validation["wall_seconds"] = round(sum(r["wall_seconds"] for r in results.values()), 1)
     return {
         "pair": pair.name,
@@ -235,7 +257,7 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
         "study": study,
         "validation": validation,
         "reference": pair.reference,
-        "verdict": verdict(validation),
+        "verdict": verdict(validation, pair.reference),
         "spec": results["tuned"]["spec"],
     }
 
@@ -264,7 +286,8 @@ def refresh(record_file: Path) -> None:
             validation["tuned"]["per_seed"], validation[name]["per_seed"]
         )
     validation["area_under_curve"] = area_under_curve(curves)
-    found["verdict"] = verdict(validation)
+    validation["tuned_is_recipe_default"] = same_curves(curves)
+    found["verdict"] = verdict(validation, found.get("reference"))
     write_entry(found, curves)
 
 
