@@ -7,6 +7,10 @@ learning rate of 2.3e-3 oscillated between 100 and 500, so three values differ, 
 sweep: learning rate 7e-4, double Q, epsilon 1 -> 0.01 over the first 10% of training. Linear learning-rate
 annealing is available but off: on the same 5 seeds it gave 367.8 ± 163.2 (and 415.7 ± 116.7 at lr 1e-3)
 against 406.5 ± 143.5 without, no better than seed noise.
+
+Ranges: gamma from 0.9 and lr from 3e-5 (SB3's default 1e-4 sat near the old edge); from the zoo's studies,
+whose best values sat at edges, epsilon_end on a log scale down to 0.001 and the gradient clip up to 100
+(tau stops at 1, a hard copy, its natural bound).
 """
 
 from hyperlax.space import LogUniform, Uniform
@@ -44,8 +48,8 @@ def get_base_hyperparam_distributions() -> dict:
     return {
         "algorithm.hyperparam.lr": LogUniform(domain=(3e-5, 3e-3)),
         "algorithm.hyperparam.gamma": Uniform(domain=(0.9, 0.999)),
-        "algorithm.hyperparam.max_grad_norm": LogUniform(domain=(0.5, 10.0)),
+        "algorithm.hyperparam.max_grad_norm": LogUniform(domain=(0.5, 100.0)),
         "algorithm.hyperparam.tau": Uniform(domain=(0.1, 1.0)),
-        "algorithm.hyperparam.epsilon_end": Uniform(domain=(0.01, 0.1)),
+        "algorithm.hyperparam.epsilon_end": LogUniform(domain=(0.001, 0.1)),
         "algorithm.hyperparam.exploration_fraction": Uniform(domain=(0.05, 0.3)),
     }

@@ -13,6 +13,10 @@ compiles one program and fills its whole width, while a Categorical([False, True
 would split every batch in two and compile each program twice. Search it where rewards are badly scaled:
 `--search-space '{"mode": "update", "search_space":
 {"algorithm.hyperparam.normalize_rewards": {"categorical": [false, true]}}}'`.
+
+Ranges: gamma from 0.8 (rl-baselines3-zoo's tuned Pendulum PPO uses 0.9, which sat at the old edge), and, from
+the zoo's studies (benchmarks/zoo.py, whose end-of-study warnings flagged best values at an edge), critic_lr up
+to 1e-2, ent_coef up to 5e-2 and gae_lambda from 0.7.
 """
 
 from hyperlax.space import LogUniform, Uniform
@@ -51,11 +55,11 @@ def get_base_config() -> dict:
 def get_base_hyperparam_distributions() -> dict:
     return {
         "algorithm.hyperparam.actor_lr": LogUniform(domain=(1e-5, 3e-3)),
-        "algorithm.hyperparam.critic_lr": LogUniform(domain=(1e-5, 3e-3)),
+        "algorithm.hyperparam.critic_lr": LogUniform(domain=(1e-5, 1e-2)),
         "algorithm.hyperparam.gamma": Uniform(domain=(0.8, 0.999)),
-        "algorithm.hyperparam.gae_lambda": Uniform(domain=(0.8, 1.0)),
+        "algorithm.hyperparam.gae_lambda": Uniform(domain=(0.7, 1.0)),
         "algorithm.hyperparam.clip_eps": Uniform(domain=(0.1, 0.3)),
-        "algorithm.hyperparam.ent_coef": LogUniform(domain=(1e-5, 1e-2)),
+        "algorithm.hyperparam.ent_coef": LogUniform(domain=(1e-5, 5e-2)),
         "algorithm.hyperparam.vf_coef": Uniform(domain=(0.25, 1.0)),
         "algorithm.hyperparam.max_grad_norm": Uniform(domain=(0.3, 5.0)),
     }
