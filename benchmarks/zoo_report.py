@@ -9,58 +9,12 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from hyperlax.commands.zoo import entry_row, markdown_table
 from hyperlax.results.intervals import iqm_interval
+from hyperlax.zoo import ZooEntry
 
 NAMES = {"tuned": "tuned (study)", "recipe_default": "recipe default", "generic_default": "generic default (SB3)"}
 COLOURS = {"tuned": "31,119,180", "recipe_default": "255,127,14", "generic_default": "44,160,44"}
-HEADER = (
-    "| pair | env steps | tuned IQM [95% CI] | recipe default | generic default (SB3) | P(tuned > generic) | "
-    "P(tuned > recipe) | published tuned reference | study compute | reading |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
-)
-
-
-def fmt(value, digits: int = 4) -> str:
-    return "-" if value is None else f"{value:.{digits}g}"
-
-
-def with_ci(found: dict, key: str = "iqm") -> str:
-    if found.get(key) is None:
-        return "failed"
-    if found.get("low") is None:
-        return fmt(found[key])
-    return f"{fmt(found[key])} [{fmt(found['low'])}, {fmt(found['high'])}]"
-
-
-def probability(found: dict) -> str:
-    if found.get("estimate") is None:
-        return "-"
-    return f"{found['estimate']:.2f} [{found['low']:.2f}, {found['high']:.2f}]"
-
-
-def reference_text(reference: dict | None) -> str:
-    if not reference:
-        return "none published"
-    return f"{reference['text']} ({reference['source']}, {reference['budget']}, {reference['seeds']})"
-
-
-def row(entry: dict, page: str) -> str:
-    v, s = entry["validation"], entry["study"]
-    compute = (f"{s['n_trials']} trials (+{s['n_pruned']} pruned) x {s['num_seeds']} seeds, {s['env_steps']:,} env "
-               f"steps, {s['wall_seconds']:.0f} s study + {v['wall_seconds']:.0f} s validation")  # fmt: skip
-    cells = [
-        f"{entry['pair']} ([curves]({page}))",
-        f"{v['total_timesteps']:,}",
-        with_ci(v["tuned"]),
-        with_ci(v["recipe_default"]),
-        with_ci(v["generic_default"]),
-        probability(v["improvement_over_generic_default"]),
-        probability(v["improvement_over_recipe_default"]),
-        reference_text(entry.get("reference")),
-        compute,
-        entry["verdict"],
-    ]
-    return "| " + " | ".join(cells) + " |"
 
 
 def band(per_seed: np.ndarray) -> tuple[list, list, list]:
@@ -100,9 +54,10 @@ def render_results(docs_dir: Path, results_md: Path) -> None:
     for record in records:
         page = docs_dir / f"{record['entry']['algo']}_{record['entry']['env'].replace(':', '_')}.html"
         curve_page(record, page)
-        rows.append(row(record["entry"], f"zoo/{page.name}"))
+        pair, *cells = entry_row(ZooEntry(page, record["entry"]))  # the table `hyperlax zoo --format markdown` prints
+        rows.append((f"{pair} ([curves](zoo/{page.name}))", *cells))
     commands = "\n".join(f"- `{e['command']}` ({e['date']}, {e['machine']})" for e in (r["entry"] for r in records))
-    section = "\n".join(["<!-- zoo -->", "## The zoo (`benchmarks/zoo.py`)", "", INTRO, "", HEADER, *rows, "",
+    section = "\n".join(["<!-- zoo -->", "## The zoo (`benchmarks/zoo.py`)", "", INTRO, "", markdown_table(rows), "",
                          "Produced by:", "", commands, "<!-- /zoo -->"])  # fmt: skip
     text = results_md.read_text()
     pattern = re.compile(r"<!-- zoo -->.*?<!-- /zoo -->", re.S)
