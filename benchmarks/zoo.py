@@ -237,15 +237,23 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPU cores, {jax.default_backend()} backend, jax {jax.__version__}"
 
 
+def compare(validation: dict, curves: dict) -> None:
+    """The tuned configuration against each default in `validation` (whose per-seed finals it reads), on the
+    final return and on the area under the curve (`curves`: per configuration, each seed's curve)."""
+    for name in ("recipe_default", "generic_default"):
+        validation[f"improvement_over_{name}"] = improvement(
+            validation["tuned"]["per_seed"], validation[name]["per_seed"]
+        )
+    validation["area_under_curve"] = area_under_curve(curves)
+    validation["tuned_is_recipe_default"] = same_curves(curves)
+
+
 def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
     validation = {"seed": VALIDATION_SEED, "num_seeds": VALIDATION_SEEDS, "total_timesteps": pair.steps}
     for name in ("tuned", "recipe_default", "generic_default"):
         row = {"recipe": pair.recipe if name != "generic_default" else pair.generic} if name != "tuned" else {}
         validation[name] = {**row, **interval(results[name]["per_seed"]), "per_seed": results[name]["per_seed"]}
-    for name in ("recipe_default", "generic_default"):
-        validation[f"improvement_over_{name}"] = improvement(results["tuned"]["per_seed"], results[name]["per_seed"])
-    validation["area_under_curve"] = area_under_curve(results)
-    validation["tuned_is_recipe_default"] = same_curves(results)
+    compare(validation, results)
     validation["wall_seconds"] = round(sum(r["wall_seconds"] for r in results.values()), 1)
     return {
         "pair": pair.name,
@@ -281,12 +289,7 @@ def refresh(record_file: Path) -> None:
     record = json.loads(record_file.read_text())
     found, curves = record["entry"], record["curves"]
     validation = found["validation"]
-    for name in ("recipe_default", "generic_default"):
-        validation[f"improvement_over_{name}"] = improvement(
-            validation["tuned"]["per_seed"], validation[name]["per_seed"]
-        )
-    validation["area_under_curve"] = area_under_curve(curves)
-    validation["tuned_is_recipe_default"] = same_curves(curves)
+    compare(validation, curves)
     found["verdict"] = verdict(validation, found.get("reference"))
     write_entry(found, curves)
 
