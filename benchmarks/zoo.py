@@ -3,7 +3,7 @@ seeds beside the recipe's default and a generic default (SB3's stock values: ppo
 all three on the same keys.
 
     python benchmarks/zoo.py --pairs ppo:gymnax:CartPole-v1        # one pair, its stated budget
-    python benchmarks/zoo.py --list                                  # the pairs and their budgets
+    python benchmarks/zoo.py --list                                  # the pairs and their budgets (CPU, GPU)
     python benchmarks/zoo.py --render                                # docs/results.md's zoo section again
     python benchmarks/zoo.py --refresh                               # every entry's figures computed again
 
@@ -76,8 +76,12 @@ def study_args(pair: Pair, out: Path) -> list:
             "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", str(top), "--reevaluate-seeds",
             str(seeds), "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
             *env_flags(pair)]  # fmt: skip
-    if pair.fixed or pair.search:
-        args += ["--search-space", space_json(pair.fixed, pair.search)]
+    if pair.slots != 8:
+        args += ["--runner-hparam-batch-size", str(pair.slots), "--optuna-study-batch-size", str(pair.slots)]
+    # a key the study searches is not held at the pair's value (the recipe default still trains with it)
+    fixed = {key: value for key, value in pair.fixed.items() if key not in pair.search}
+    if fixed or pair.search:
+        args += ["--search-space", space_json(fixed, pair.search)]
     return args
 
 
@@ -234,7 +238,9 @@ def area_under_curve(curves: dict) -> dict:
 def machine() -> str:
     import jax
 
-    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {jax.default_backend()} backend, jax {jax.__version__}"
+    backend = jax.default_backend()
+    device = f" ({jax.devices()[0].device_kind})" if backend != "cpu" else ""
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {backend} backend{device}, jax {jax.__version__}"
 
 
 def compare(validation: dict, curves: dict) -> None:
@@ -321,8 +327,11 @@ def main():
     unknown = [name for name in args.pairs if name not in PAIRS]
     if unknown:
         raise SystemExit(f"unknown pairs {unknown}; --list shows them")
-    for name in args.pairs:
-        run_pair(PAIRS[name])
+    if args.pairs:
+        import jax
+
+        for name in args.pairs:
+            run_pair(PAIRS[name].on(jax.default_backend()))
     if args.refresh:
         for record_file in sorted(DOCS_DIR.glob("*.json")):
             refresh(record_file)

@@ -2,7 +2,7 @@
 tuned reference beside it (rl-baselines3-zoo's benchmark.md: one SB3 run with per-env tuned hyperparameters,
 deterministic policy, mean ± std over the eval episodes; gymnax's README for bsuite Catch)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HP = "algorithm.hyperparam."
 
@@ -33,6 +33,14 @@ class Pair:
     objective: str = "final_performance"
     search: dict = field(default_factory=dict)  # search-space entries added to the recipe's (--search-space)
     reevaluate: tuple = (3, 3)  # the study's best K trials trained again on S unseen seeds (--reevaluate-top/-seeds)
+    slots: int = 8  # trials trained at once (--runner-hparam-batch-size and --optuna-study-batch-size)
+    # The budget on a GPU (fields above replaced, e.g. trials, slots, steps): one vmapped program trains a wide
+    # batch of trials at about the cost of one, so the same 30 minutes buy a larger study.
+    gpu: dict = field(default_factory=dict)
+
+    def on(self, backend: str) -> "Pair":
+        """This pair with the budget for a JAX backend ("cpu", "gpu", ...)."""
+        return replace(self, **self.gpu, gpu={}) if backend == "gpu" and self.gpu else self
 
     @property
     def name(self) -> str:
@@ -53,7 +61,8 @@ class Pair:
 
     def budget_text(self) -> str:
         study = f"study <= {self.trials} trials x {self.study_seeds} seeds x {self.steps:,} steps (<= {self.timeout} s)"
-        return f"{study}, then 3 configurations x 10 seeds x {self.steps:,} steps"
+        text = f"{study}, then 3 configurations x 10 seeds x {self.steps:,} steps"
+        return text + (f"; on a GPU: {self.on('gpu').budget_text()}" if self.gpu else "")
 
 
 # gymnax-blines' PPO settings for Breakout-MinAtar (64 envs x 128 steps, 4 epochs, 8 minibatches, gamma 0.999, GAE
@@ -72,6 +81,14 @@ BRAX_PENDULUM = {"source": "brax inverted_pendulum: 1000 is the maximum (1 per u
 
 # rl-baselines3-zoo's tuned PPO for Pendulum and MountainCarContinuous scales rewards (VecNormalize): searched there.
 REWARD_SCALING = {HP + "normalize_rewards": {"categorical": [False, True]}}
+
+# rl-baselines3-zoo's tuned SAC for MountainCarContinuous keeps the entropy coefficient fixed (0.1): a tuned alpha
+# shrinks before the car first reaches the flag, and the agent learns to stand still.
+FIXED_ENTROPY = {HP + "autotune_alpha": {"categorical": [True, False]}}
+# PPO on Breakout-MinAtar: the update's shape searched too (SB3's stock PPO, 10 epochs of 64-sample minibatches,
+# beat gymnax-blines' 4 epochs x 8 minibatches at 250k steps); each structure compiles once
+MINATAR_UPDATES = {HP + "epochs": {"categorical": [4, 10]}, HP + "num_minibatches": {"categorical": [4, 8, 32]}}
+GPU_STUDY = {"trials": 32, "study_seeds": 2, "timeout": 150, "slots": 16, "reevaluate": (3, 3)}
 
 PAIRS = {
     pair.name: pair
@@ -108,7 +125,7 @@ PAIRS = {
             zoo_reference(88.343, 2.572, "20k", 633),
             search=REWARD_SCALING,
         ),
-        Pair("dqn", "gymnax:CartPole-v1", 50_000, 8, 1, 360, zoo_reference(500.0, 0.0, "50k", 300)),
+        Pair("dqn", "gymnax:CartPole-v1", 50_000, 8, 1, 360, zoo_reference(500.0, 0.0, "50k", 300), gpu=GPU_STUDY),
         Pair(
             "sac",
             "gymnax:Pendulum-v1",
@@ -119,10 +136,38 @@ PAIRS = {
             zoo_reference(-156.995, 88.714, "20k", 750),
             reevaluate=(2, 2),
         ),
-        Pair("ppo", "gymnax:Breakout-MinAtar", 250_000, 8, 1, 360, None, MINATAR_PPO),
-        Pair("dqn", "gymnax:Acrobot-v1", 50_000, 8, 1, 360, zoo_reference(-76.639, 11.752, "100k", 1932)),
-        Pair("dqn", "gymnax:MountainCar-v0", 100_000, 8, 1, 400, zoo_reference(-100.849, 9.925, "120k", 1487)),
-        Pair("dqn", "gymnax:Breakout-MinAtar", 50_000, 4, 1, 300, reevaluate=(2, 2)),
+        Pair(
+            "ppo",
+            "gymnax:Breakout-MinAtar",
+            250_000,
+            8,
+            1,
+            360,
+            None,
+            MINATAR_PPO,
+            gpu={"trials": 48, "study_seeds": 2, "timeout": 180, "slots": 16, "search": MINATAR_UPDATES},
+        ),
+        Pair(
+            "dqn",
+            "gymnax:Acrobot-v1",
+            50_000,
+            8,
+            1,
+            360,
+            zoo_reference(-76.639, 11.752, "100k", 1932),
+            gpu={"steps": 100_000, **GPU_STUDY},
+        ),
+        Pair(
+            "dqn",
+            "gymnax:MountainCar-v0",
+            100_000,
+            8,
+            1,
+            400,
+            zoo_reference(-100.849, 9.925, "120k", 1487),
+            gpu={"steps": 120_000, **GPU_STUDY},
+        ),
+        Pair("dqn", "gymnax:Breakout-MinAtar", 50_000, 4, 1, 300, reevaluate=(2, 2), gpu=GPU_STUDY),
         Pair(
             "sac",
             "gymnax:MountainCarContinuous-v0",
@@ -132,6 +177,8 @@ PAIRS = {
             300,
             zoo_reference(94.679, 1.134, "50k", 1443),
             reevaluate=(2, 2),
+            search=FIXED_ENTROPY,
+            gpu={"steps": 50_000, **GPU_STUDY},
         ),
         Pair("ppo", "brax:inverted_pendulum", 100_000, 6, 1, 300, BRAX_PENDULUM, {}, {"backend": "positional"}),
     ]
