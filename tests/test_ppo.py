@@ -115,3 +115,73 @@ def test_ppo_with_reward_normalization_trains_and_reports_the_envs_raw_returns()
     assert float(state.return_stats.stats.count) > 4 * 32 and float(state.return_stats.stats.var) != 1.0
     moved = jax.tree.map(lambda a, b: not np.array_equal(a, b), before, state.actor_params)
     assert any(jax.tree.leaves(moved))
+
+
+# ---- gSDE (use_sde) ----
+
+
+def sde_agent(env="gymnax.pendulum", **overrides):
+    config = tiny_config(use_sde=True, **overrides)
+    spec = make_env(env)
+    agent = ppo.Agent(config, spec, schedule_length=None)
+    return config, agent, jax.jit(agent.init)(config, jax.random.PRNGKey(0))
+
+
+def test_gsde_log_prob_of_a_sampled_action_is_the_one_the_update_computes_and_its_std_is_the_features():
+    config, agent, state = sde_agent(log_std_init=-0.5)
+    obs = jax.random.normal(jax.random.PRNGKey(1), (5, 3))
+    matrices = agent.draw_sde_matrices(state.actor_params, jax.random.PRNGKey(2))[:1].repeat(5, axis=0)
+    action, _, log_prob = agent.sample_action(state.actor_params, obs, None, matrices)
+    again, entropy = agent.log_prob_and_entropy(state.actor_params, obs, action)
+    np.testing.assert_allclose(log_prob, again, rtol=1e-5)
+    mean, features, log_std = agent.actor.apply(state.actor_params, obs)
+    np.testing.assert_allclose(log_std, np.full_like(log_std, -0.5))  # the matrix's log std starts at log_std_init
+    np.testing.assert_allclose(action - mean, np.asarray(features) @ np.asarray(matrices[0]), rtol=1e-4, atol=1e-6)
+    std = np.sqrt((np.asarray(features) ** 2) @ np.exp(2 * np.asarray(log_std)) + 1e-6)  # std of features @ M
+    np.testing.assert_allclose(entropy, np.sum(np.log(std) + 0.5 * (1 + np.log(2 * np.pi)), axis=-1), rtol=1e-5)
+    greedy = agent.act({"actor": state.actor_params, "obs_stats": state.obs_stats}, obs)
+    np.testing.assert_allclose(greedy, np.clip(mean, -2.0, 2.0), rtol=1e-6)  # acting greedily ignores the noise
+
+
+def test_gsde_holds_its_noise_matrices_for_sde_sample_freq_steps_of_a_rollout():
+    rollouts = {}
+    for freq in (0, 4):
+        config, agent, state = sde_agent(sde_sample_freq=freq)
+        _, rollouts[freq] = jax.jit(agent.collect_rollout)(config, state)
+    once, every_4 = np.asarray(rollouts[0].action), np.asarray(rollouts[4].action)
+    assert len(once) == 16
+    np.testing.assert_array_equal(once[:4], every_4[:4])  # the same first matrices, the same first 4 steps
+    assert not np.allclose(once[4], every_4[4])  # new matrices at step 4 with sde_sample_freq 4
+
+
+def test_log_std_init_sets_the_plain_gaussian_policys_initial_log_std():
+    for value in (0.0, -2.0):
+        config = tiny_config(log_std_init=value)
+        state = jax.jit(ppo.Agent(config, make_env("gymnax.pendulum"), None).init)(config, jax.random.PRNGKey(0))
+        np.testing.assert_array_equal(state.actor_params["params"]["log_std"], np.full((1,), value, np.float32))
+
+
+def test_gsde_on_discrete_actions_is_a_configuration_problem():
+    config = tiny_config(use_sde=True)
+    assert "use_sde" in ppo.config_problem(config, make_env("gymnax.cartpole"))
+    assert ppo.config_problem(config, make_env("gymnax.pendulum")) is None
+
+
+def test_a_gsde_configuration_trains_the_same_alone_and_in_a_batch():
+    from hyperlax.engine.runner import Runner, RunSettings, Sample
+    from tests.conftest import returns_of, run_batch
+
+    recipe = load_recipe(TINY_PPO)
+    defaults = recipe.defaults()
+
+    def sample(sample_id, **values):
+        values = {f"algorithm.hyperparam.{k}": v for k, v in {"use_sde": True, "sde_sample_freq": 4, **values}.items()}
+        return Sample.from_values(sample_id, values, defaults)
+
+    settings = RunSettings(total_timesteps=128, num_evaluations=2, num_seeds=2, eval_episodes=2)
+    runner = Runner(recipe.algorithm, make_env("gymnax.pendulum"), settings)
+    target = sample(5, log_std_init=-1.0, actor_lr=3e-3)
+    alone = returns_of(run_batch(runner, [target]), 5)
+    batch = run_batch(runner, [sample(1, log_std_init=0.0), target, sample(2, log_std_init=-3.0)])
+    assert np.array_equal(returns_of(batch, 5), alone) and np.all(np.isfinite(alone))
+    assert not np.array_equal(returns_of(batch, 1), alone)

@@ -21,9 +21,10 @@ from hyperlax.algos.registry import resolve_torso, torso_problem
 from hyperlax.envs.spec import EnvSpec, evaluate
 
 
-def traced(help: str, key: str | None = None):
-    """A float hyperparameter that may differ between configurations of one compiled batch."""
-    return struct.field(pytree_node=True, metadata={"help": help, "key": key})
+def traced(help: str, key: str | None = None, default: float | None = None):
+    """A float hyperparameter that may differ between configurations of one compiled batch; `default` stands
+    in when a recipe (or a run stored before the field existed) lacks the key."""
+    return struct.field(pytree_node=True, metadata={"help": help, "key": key, "default": default})
 
 
 def structural(help: str, key: str | None = None, minimum: int = 1, check=None, default=None):

@@ -20,6 +20,23 @@ def normal_entropy(log_std):
     return jnp.sum(log_std + 0.5 * (1.0 + _LOG_2PI), axis=-1)
 
 
+def sde_matrices(key, log_std, batch_shape: tuple):
+    """gSDE's exploration matrices, one per batch entry: M ~ N(0, exp(log_std)^2), [*batch, features, actions]."""
+    return jnp.exp(log_std) * jax.random.normal(key, batch_shape + log_std.shape)
+
+
+def sde_noise(features, matrices):
+    """The exploration noise features @ M, per batch entry."""
+    return jnp.einsum("...f,...fa->...a", features, matrices)
+
+
+def sde_log_std(features, log_std, epsilon: float = 1e-6):
+    """Log std of the action under gSDE: the noise features @ M is Gaussian with variance features^2 @ std^2.
+    The features are held constant here (SB3's learn_features=False): only log_std learns from the noise."""
+    variance = jax.lax.stop_gradient(features) ** 2 @ jnp.exp(log_std) ** 2
+    return 0.5 * jnp.log(variance + epsilon)
+
+
 def tanh_normal_sample_and_log_prob(key, mean, log_std):
     """Sample tanh(u), u ~ N(mean, std), and its log density with the change-of-variables correction.
 

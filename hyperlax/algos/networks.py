@@ -180,6 +180,25 @@ class GaussianHead(nn.Module):
         return mean, jnp.broadcast_to(log_std, mean.shape)
 
 
+class StateDependentGaussianHead(nn.Module):
+    """gSDE's policy head (Raffin et al. 2022; SB3's StateDependentNoiseDistribution, full std): the mean from a
+    linear layer on the torso's features, and a log std for each (feature, action) pair. The agent draws the
+    exploration noise as features @ M with M ~ N(0, std^2) held for several steps, so it is smooth in time
+    and in state. Returns (mean, features, log_std)."""
+
+    torso: Torso
+    action_dim: int
+
+    @nn.compact
+    def __call__(self, x):
+        torso = self.torso
+        cls = MLPTorso if torso.is_mlp else torso.cls
+        features = cls(layer_sizes=torso.layer_sizes, activation=torso.activation, obs_shape=torso.obs_shape)(x)
+        mean = nn.Dense(self.action_dim, kernel_init=orthogonal(0.01))(features)
+        log_std = self.param("log_std", nn.initializers.zeros, (features.shape[-1], self.action_dim))
+        return mean, features, log_std
+
+
 class SquashedGaussianHead(nn.Module):
     """Mean and state-dependent log std from one head (SAC); log std clipped to a sane range."""
 

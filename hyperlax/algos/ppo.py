@@ -27,7 +27,7 @@ from hyperlax.algos.common import (
     traced,
     tree_is_finite,
 )
-from hyperlax.algos.networks import GaussianHead
+from hyperlax.algos.networks import GaussianHead, StateDependentGaussianHead
 from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "ppo"
@@ -56,6 +56,12 @@ class Config(struct.PyTreeNode):
         "train on rewards divided by the running std of the discounted return, clipped to ±10", default=False
     )
     anneal_lr: bool = structural("decay both learning rates linearly to 0 over training")
+    log_std_init: float = traced("continuous actions: initial log std of the Gaussian policy", default=0.0)
+    use_sde: bool = structural(
+        "continuous actions: gSDE exploration, noise = the policy's features x a random matrix held for a while",
+        default=False,
+    )
+    sde_sample_freq: int = structural("use_sde: steps between new noise matrices, 0: per rollout", minimum=0, default=0)
     actor_torso: str = torso_field("torso of the policy: mlp, cnn, module:attr or file.py:attr", key=f"{ACTOR}.name")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
     actor_activation: str = activation_field("activation of the policy", key=f"{ACTOR}.activation")
@@ -165,6 +171,8 @@ class Agent:
         actor_torso = make_torso(config.actor_torso, config.actor_layer_sizes, config.actor_activation, spec)
         if spec.discrete:
             self.actor = actor_torso.head(spec.action_dim, out_scale=0.01)
+        elif config.use_sde:
+            self.actor = StateDependentGaussianHead(actor_torso, spec.action_dim)
         else:
             self.actor = GaussianHead(actor_torso, spec.action_dim)
         self.critic = make_torso(config.critic_torso, config.critic_layer_sizes, config.critic_activation, spec).head(1)
@@ -179,23 +187,40 @@ class Agent:
     def value(self, params, obs):
         return self.critic.apply(params, obs)[..., 0]
 
-    def sample_action(self, params, obs, key):
-        """(action, the action clipped to the env's bounds, log-probability of the unclipped action)."""
+    def sample_action(self, params, obs, key, sde_matrices=None):
+        """(action, the action clipped to the env's bounds, log-probability of the unclipped action). With gSDE
+        the noise comes from `sde_matrices` (drawn from `key` when None)."""
         spec = self.spec
         if spec.discrete:
             logits = self.actor.apply(params, obs)
             action = D.categorical_sample(key, logits)
             return action, action, D.categorical_log_prob(action, logits)
-        mean, log_std = self.actor.apply(params, obs)
-        action = D.normal_sample(key, mean, log_std)
-        return action, jnp.clip(action, spec.action_low, spec.action_high), D.normal_log_prob(action, mean, log_std)
+        if self.config.use_sde:
+            mean, features, log_std = self.actor.apply(params, obs)
+            if sde_matrices is None:
+                sde_matrices = D.sde_matrices(key, log_std, mean.shape[:-1])
+            action = mean + D.sde_noise(features, sde_matrices)
+            log_prob = D.normal_log_prob(action, mean, D.sde_log_std(features, log_std))
+        else:
+            mean, log_std = self.actor.apply(params, obs)
+            action = D.normal_sample(key, mean, log_std)
+            log_prob = D.normal_log_prob(action, mean, log_std)
+        return action, jnp.clip(action, spec.action_low, spec.action_high), log_prob
 
     def log_prob_and_entropy(self, params, obs, action):
         if self.spec.discrete:
             logits = self.actor.apply(params, obs)
             return D.categorical_log_prob(action, logits), D.categorical_entropy(logits)
-        mean, log_std = self.actor.apply(params, obs)
+        if self.config.use_sde:
+            mean, features, log_std = self.actor.apply(params, obs)
+            log_std = D.sde_log_std(features, log_std)
+        else:
+            mean, log_std = self.actor.apply(params, obs)
         return D.normal_log_prob(action, mean, log_std), D.normal_entropy(log_std)
+
+    def draw_sde_matrices(self, params, key):
+        """gSDE: a fresh exploration matrix for each env."""
+        return D.sde_matrices(key, params["params"]["log_std"], (self.config.num_envs,))
 
     def policy_params(self, state: State) -> dict:
         """What acting needs: the policy's parameters and the observation statistics."""
@@ -221,6 +246,9 @@ class Agent:
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
         dummy_obs = jnp.zeros(spec.obs_shape)
         actor_params = self.actor.init(actor_key, dummy_obs)
+        if not spec.discrete:  # the log std parameter starts at log_std_init (zeros from the module's init)
+            inner = actor_params["params"]
+            actor_params = {**actor_params, "params": {**inner, "log_std": inner["log_std"] + hp.log_std_init}}
         critic_params = self.critic.init(critic_key, dummy_obs)
         obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
         return State(
@@ -248,11 +276,16 @@ class Agent:
         return self.update(hp, state, rollout, advantages, advantages + rollout.value)
 
     def collect_rollout(self, hp: Config, state: State) -> tuple[State, Transition]:
-        def env_step(carry, _):
-            obs, env_state, return_stats, key = carry
+        config = self.config
+
+        def env_step(carry, t):
+            obs, env_state, return_stats, key, sde_matrices = carry
             key, action_key, step_key = jax.random.split(key, 3)
+            if config.use_sde and config.sde_sample_freq > 0:  # new matrices every sde_sample_freq steps
+                fresh = self.draw_sde_matrices(state.actor_params, action_key)
+                sde_matrices = jnp.where((t > 0) & (t % config.sde_sample_freq == 0), fresh, sde_matrices)
             norm_obs = self.normalize(state.obs_stats, obs)
-            action, env_action, log_prob = self.sample_action(state.actor_params, norm_obs, action_key)
+            action, env_action, log_prob = self.sample_action(state.actor_params, norm_obs, action_key, sde_matrices)
             next_obs, env_state, reward, terminated, truncated, info = step_envs(
                 self.spec, step_key, env_state, env_action
             )
@@ -265,10 +298,15 @@ class Agent:
             reward = reward + hp.gamma * final_value * (truncated & ~terminated)
             value = self.value(state.critic_params, norm_obs)
             transition = Transition(obs, norm_obs, action, log_prob, value, reward, done)
-            return (next_obs, env_state, return_stats, key), transition
+            return (next_obs, env_state, return_stats, key, sde_matrices), transition
 
-        carry = (state.obs, state.env_state, state.return_stats, state.key)
-        (obs, env_state, return_stats, key), rollout = jax.lax.scan(env_step, carry, None, self.config.rollout_length)
+        key, sde_matrices = state.key, None
+        if config.use_sde:  # each rollout starts with fresh matrices (SB3 resets the noise per rollout)
+            key, sde_key = jax.random.split(key)
+            sde_matrices = self.draw_sde_matrices(state.actor_params, sde_key)
+        carry = (state.obs, state.env_state, state.return_stats, key, sde_matrices)
+        steps = jnp.arange(config.rollout_length)
+        (obs, env_state, return_stats, key, _), rollout = jax.lax.scan(env_step, carry, steps)
         return state.replace(obs=obs, env_state=env_state, return_stats=return_stats, key=key), rollout
 
     def update(self, hp: Config, state: State, rollout: Transition, advantages, targets) -> State:
@@ -353,6 +391,8 @@ def config_problem(config: Config, env: EnvSpec | None = None) -> str | None:
     steps = config.num_envs * config.rollout_length
     if config.num_minibatches > steps:
         return f"num_minibatches {config.num_minibatches} exceeds the {steps} transitions of a rollout"
+    if config.use_sde and env is not None and env.discrete:
+        return "use_sde: gSDE explores continuous actions; this env's actions are discrete (set use_sde false)"
     return torsos_problem(config, env)
 
 
