@@ -38,6 +38,12 @@ def net(algo: str, sizes: list, activation: str) -> dict:
 
 # SB3's DQN: a hard target copy (tau 1), no double Q, gradient clip 10, epsilon from 1.
 SB3_DQN = hp(tau=1.0, double_q=False, max_grad_norm=10.0, epsilon_start=1.0, anneal_lr=False, num_envs=1)
+# rl-baselines3-zoo's SAC for MountainCarContinuous, less its gSDE settings
+SAC_MCC = {
+    **hp(actor_lr=3e-4, critic_lr=3e-4, buffer_size=50_000, batch_size=512, gamma=0.9999, tau=0.01,
+         autotune_alpha=False, init_alpha=0.1, learning_starts=512, updates_per_step=1),
+    **net("sac", [64, 64], "relu"),
+}  # fmt: skip
 SETTINGS = {
     "dqn:gymnax:CartPole-v1": {
         "steps": 50_000,
@@ -163,29 +169,23 @@ SETTINGS = {
     "sac:gymnax:MountainCarContinuous-v0": {
         "steps": 50_000,
         "recipe": "sac_sb3",
-        "fixed": {
-            **hp(
-                actor_lr=3e-4,
-                critic_lr=3e-4,
-                buffer_size=50_000,
-                batch_size=512,
-                gamma=0.9999,
-                tau=0.01,
-                autotune_alpha=False,
-                init_alpha=0.1,
-                learning_starts=512,
-                updates_per_step=1,
-            ),
-            **net("sac", [64, 64], "relu"),
-        },
-        "untranslated": "use_sde (gSDE exploration, log_std_init -3.67): hyperlax's SAC has none; train_freq 32 x "
-        "gradient_steps 32 as one update per step; learning_starts 0 (512 here: one batch)",
+        "fixed": {**SAC_MCC, **hp(use_sde=True, sde_sample_freq=32, log_std_init=-3.67)},
+        "untranslated": "train_freq 32 x gradient_steps 32 as one update per step (new gSDE noise every 32 steps, "
+        "as the zoo draws it per rollout); learning_starts 0 (512 here: one batch)",
+    },
+    "sac:gymnax:MountainCarContinuous-v0 without gSDE": {
+        "env": "gymnax:MountainCarContinuous-v0",
+        "steps": 50_000,
+        "recipe": "sac_sb3",
+        "fixed": SAC_MCC,
+        "untranslated": "use_sde left out, to see what gSDE does; otherwise as above",
     },
 }
 
 
 def run(pair: str) -> dict:
-    setting, env = SETTINGS[pair], pair.split(":", 1)[1]
+    setting = SETTINGS[pair]
+    env = setting.get("env", pair.split(":", 1)[1])
     space = json.dumps({"mode": "update", "search_space": {}, "fixed": setting["fixed"]})
     with tempfile.TemporaryDirectory(prefix="hyperlax-zoo-settings-") as out:
         args = ["train", "--algo-and-network-config", setting["recipe"], "--env-config", env, "--search-space", space,

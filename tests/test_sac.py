@@ -155,3 +155,50 @@ def test_a_configuration_gives_identical_returns_alone_in_a_batch_of_2_and_of_4_
 def test_a_diverging_configuration_fails_while_its_batch_neighbour_is_ok(runner):
     result = run_batch(runner, [make_sample(0), make_sample(1, actor_lr=1e30, critic_lr=1e30)])
     assert {row["sample_id"]: row["status"] for row in result.rows} == {0: "ok", 1: "failed"}
+
+
+# ---- gSDE (use_sde) ----
+
+
+def sde_agent(**overrides):
+    algorithm, config = tiny_config(use_sde=True, **overrides)
+    agent = algorithm.Agent(config, make_env("gymnax.pendulum"))
+    return config, agent, jax.jit(agent.init)(config, jax.random.PRNGKey(0))
+
+
+def test_gsde_squashes_features_times_the_matrix_and_its_log_prob_is_that_gaussians_through_tanh():
+    config, agent, state = sde_agent(log_std_init=-1.5)
+    params, obs = state.learner.actor_params, jax.random.normal(jax.random.PRNGKey(1), (6, 3))
+    np.testing.assert_array_equal(params["params"]["log_std"], np.full((16, 1), -1.5, np.float32))
+    assert state.sde_matrices.shape == (2, 16, 1)  # one matrix per env
+    matrix = D.sde_matrices(jax.random.PRNGKey(2), params["params"]["log_std"], ())
+    action, log_prob = agent.sample_action(params, obs, None, matrix)
+    mean, features, log_std = agent.actor.apply(params, obs)
+    u = np.clip(mean, -2, 2) + np.asarray(features) @ np.asarray(matrix)
+    np.testing.assert_allclose(action, np.tanh(u), rtol=1e-5, atol=1e-6)
+    std = np.sqrt((np.asarray(features) ** 2) @ np.exp(2 * np.asarray(log_std)) + 1e-6)
+    gaussian = -0.5 * ((u - np.clip(mean, -2, 2)) / std) ** 2 - np.log(std) - 0.5 * np.log(2 * np.pi)
+    expected = np.sum(gaussian - np.log(1 - np.tanh(u) ** 2), axis=-1)
+    np.testing.assert_allclose(log_prob, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_gsde_keeps_each_envs_matrix_for_sde_sample_freq_steps():
+    config, agent, state = sde_agent(sde_sample_freq=3, learning_starts=0)
+    step = jax.jit(lambda s: agent.iteration(config, s))
+    held = []
+    for _ in range(7):
+        state = step(state)
+        held.append(np.asarray(state.sde_matrices))
+    # drawn anew at steps 0, 3 and 6 (counted in iterations): the same matrices in between
+    assert np.array_equal(held[0], held[1]) and np.array_equal(held[1], held[2])
+    assert not np.array_equal(held[2], held[3]) and np.array_equal(held[3], held[5])
+    assert not np.array_equal(held[5], held[6])
+
+
+def test_a_gsde_configuration_trains_the_same_alone_and_in_a_batch(runner):
+    algorithm, _ = tiny_config(use_sde=True)
+    sde_runner = Runner(algorithm, make_env("gymnax.pendulum"), runner.settings)
+    target = make_sample(4, use_sde=True, log_std_init=-2.0)
+    alone = returns_of(run_batch(sde_runner, [target]), 4)
+    batch = run_batch(sde_runner, [make_sample(1, use_sde=True, log_std_init=-0.5), target])
+    assert np.array_equal(returns_of(batch, 4), alone) and np.all(np.isfinite(alone))

@@ -43,9 +43,15 @@ def tanh_normal_sample_and_log_prob(key, mean, log_std):
     log(1 - tanh(u)^2) is written as 2 * (log 2 - u - softplus(-2u)), which stays finite for large |u|.
     """
     u = normal_sample(key, mean, log_std)
+    log_prob = tanh_normal_log_prob(u, mean, log_std)  # traced before tanh(u), as it always was: same program
+    return jnp.tanh(u), log_prob
+
+
+def tanh_normal_log_prob(u, mean, log_std):
+    """Log density of tanh(u), u drawn from N(mean, std)."""
     log_prob = normal_log_prob(u, mean, log_std)
     log_det = jnp.sum(2.0 * (jnp.log(2.0) - u - jax.nn.softplus(-2.0 * u)), axis=-1)
-    return jnp.tanh(u), log_prob - log_det
+    return log_prob - log_det
 
 
 def categorical_sample(key, logits):

@@ -188,13 +188,19 @@ class StateDependentGaussianHead(nn.Module):
 
     torso: Torso
     action_dim: int
+    orthogonal: bool = True  # False: PyTorch's default init for the MLP and the mean layer (SAC, as SB3)
 
     @nn.compact
     def __call__(self, x):
         torso = self.torso
-        cls = MLPTorso if torso.is_mlp else torso.cls
-        features = cls(layer_sizes=torso.layer_sizes, activation=torso.activation, obs_shape=torso.obs_shape)(x)
-        mean = nn.Dense(self.action_dim, kernel_init=orthogonal(0.01))(features)
+        if torso.is_mlp:
+            x = flatten_obs(x, len(torso.obs_shape))
+            features = dense_layers(x, torso.layer_sizes, torso.activation, dense_init(self.orthogonal, np.sqrt(2)))
+        else:
+            features = torso.cls(layer_sizes=torso.layer_sizes, activation=torso.activation, obs_shape=torso.obs_shape)(
+                x
+            )
+        mean = nn.Dense(self.action_dim, kernel_init=dense_init(self.orthogonal, 0.01))(features)
         log_std = self.param("log_std", nn.initializers.zeros, (features.shape[-1], self.action_dim))
         return mean, features, log_std
 

@@ -3,6 +3,8 @@
 One iteration is one vectorized env step (its transitions go to a replay buffer in the state) followed by
 `updates_per_step` gradient updates (collect -> update). Like ppo.py, `make_train` builds an `Agent` from the
 structural hyperparameters and returns pure `init` and `segment` that jit and vmap accept as they are.
+With use_sde the policy explores by gSDE (SB3's StateDependentNoiseDistribution): each env's noise matrix is
+held for sde_sample_freq steps, which rl-baselines3-zoo's tuned MountainCarContinuous agent relies on.
 """
 
 import jax
@@ -24,7 +26,7 @@ from hyperlax.algos.common import (
     traced,
     tree_is_finite,
 )
-from hyperlax.algos.networks import QNetwork, SquashedGaussianHead
+from hyperlax.algos.networks import QNetwork, SquashedGaussianHead, StateDependentGaussianHead
 from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "sac"
@@ -48,6 +50,12 @@ class Config(struct.PyTreeNode):
     learning_starts: int = structural(minimum=0, help="env steps of uniform random actions before the first update")
     updates_per_step: int = structural("gradient updates per vectorized env step")
     autotune_alpha: bool = structural("learn alpha towards the target entropy -|A|")
+    use_sde: bool = structural(
+        "gSDE exploration, noise = the policy's features x a random matrix held for sde_sample_freq steps",
+        default=False,
+    )
+    sde_sample_freq: int = structural("use_sde: env steps between new noise matrices", default=32)
+    log_std_init: float = traced("use_sde: initial log std of the noise matrix's entries", default=-3.0)
     actor_torso: str = torso_field("torso of the policy: mlp, cnn, module:attr or file.py:attr", key=f"{ACTOR}.name")
     actor_layer_sizes: tuple = structural("hidden layers of the policy", key=f"{ACTOR}.layer_sizes")
     actor_activation: str = activation_field("activation of the policy", key=f"{ACTOR}.activation")
@@ -79,6 +87,7 @@ class State(struct.PyTreeNode):
     eval_key: jax.Array  # evaluation draws from its own stream, so segment boundaries don't alter training
     env_steps: jax.Array
     finite: jax.Array
+    sde_matrices: jax.Array | None = None  # use_sde: each env's noise matrix, [envs, features, actions]
 
 
 class Agent:
@@ -88,7 +97,10 @@ class Agent:
     def __init__(self, config: Config, spec: EnvSpec):
         self.config, self.spec = config, spec
         actor_torso = make_torso(config.actor_torso, config.actor_layer_sizes, config.actor_activation, spec)
-        self.actor = SquashedGaussianHead(actor_torso, spec.action_dim)
+        if config.use_sde:
+            self.actor = StateDependentGaussianHead(actor_torso, spec.action_dim, orthogonal=False)
+        else:
+            self.actor = SquashedGaussianHead(actor_torso, spec.action_dim)
         self.critic = QNetwork(
             make_torso(config.critic_torso, config.critic_layer_sizes, config.critic_activation, spec)
         )
@@ -104,9 +116,18 @@ class Agent:
         spec = self.spec
         return spec.action_low + 0.5 * (action + 1.0) * (spec.action_high - spec.action_low)
 
-    def sample_action(self, params, obs, key):
-        mean, log_std = self.actor.apply(params, obs)
-        return D.tanh_normal_sample_and_log_prob(key, mean, log_std)
+    def sample_action(self, params, obs, key, sde_matrices=None):
+        """(tanh of a Gaussian sample, its log density). With gSDE the noise is features @ `sde_matrices`, or
+        @ one matrix drawn from `key` for the whole batch (SB3 draws it anew for every gradient step)."""
+        if not self.config.use_sde:
+            mean, log_std = self.actor.apply(params, obs)
+            return D.tanh_normal_sample_and_log_prob(key, mean, log_std)
+        mean, features, log_std = self.actor.apply(params, obs)
+        mean = jnp.clip(mean, -2.0, 2.0)  # SB3's clip_mean: keeps the mean out of tanh's flat tails
+        if sde_matrices is None:
+            sde_matrices = D.sde_matrices(key, log_std, ())
+        u = mean + D.sde_noise(features, sde_matrices)
+        return jnp.tanh(u), D.tanh_normal_log_prob(u, mean, D.sde_log_std(features, log_std))
 
     def policy_params(self, state: State) -> dict:
         return {"actor": state.learner.actor_params}
@@ -114,8 +135,13 @@ class Agent:
     def act(self, params: dict, obs, key=None, deterministic: bool = True):
         """tanh of the Gaussian mean (or of a sample drawn with `key`), scaled to the env's bounds."""
         if deterministic:
-            return self.to_env(jnp.tanh(self.actor.apply(params["actor"], obs)[0]))
+            mean = self.actor.apply(params["actor"], obs)[0]
+            return self.to_env(jnp.tanh(jnp.clip(mean, -2.0, 2.0) if self.config.use_sde else mean))
         return self.to_env(self.sample_action(params["actor"], obs, key)[0])
+
+    def draw_sde_matrices(self, actor_params, key):
+        """gSDE: a fresh noise matrix for each env."""
+        return D.sde_matrices(key, actor_params["params"]["log_std"], (self.config.num_envs,))
 
     def greedy_policy(self, state: State):
         params = self.policy_params(state)
@@ -128,6 +154,12 @@ class Agent:
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
         dummy_obs, dummy_action = jnp.zeros(spec.obs_shape), jnp.zeros((spec.action_dim,))
         actor_params = self.actor.init(actor_key, dummy_obs)
+        sde_matrices = None
+        if self.config.use_sde:  # the matrix's log std starts at log_std_init (zeros from the module's init)
+            inner = actor_params["params"]
+            actor_params = {**actor_params, "params": {**inner, "log_std": inner["log_std"] + hp.log_std_init}}
+            key, sde_key = jax.random.split(key)
+            sde_matrices = self.draw_sde_matrices(actor_params, sde_key)
         critic_params = jax.vmap(self.critic.init, in_axes=(0, None, None))(
             jax.random.split(critic_key), dummy_obs, dummy_action
         )
@@ -152,6 +184,7 @@ class Agent:
             eval_key=eval_key,
             env_steps=jnp.asarray(0, jnp.int32),
             finite=jnp.asarray(True),
+            sde_matrices=sde_matrices,
         )
 
     def iteration(self, hp: Config, state: State) -> State:
@@ -175,7 +208,12 @@ class Agent:
 
     def collect(self, state: State, action_key, random_key, step_key) -> State:
         """Act (uniformly at random before learning_starts), step the envs, store the transitions."""
-        policy_action, _ = self.sample_action(state.learner.actor_params, state.obs, action_key)
+        sde_matrices = state.sde_matrices
+        if self.config.use_sde:  # new matrices every sde_sample_freq steps
+            fresh = self.draw_sde_matrices(state.learner.actor_params, jax.random.fold_in(action_key, 1))
+            due = (state.env_steps // self.config.num_envs) % self.config.sde_sample_freq == 0
+            sde_matrices = jnp.where(due, fresh, sde_matrices)
+        policy_action, _ = self.sample_action(state.learner.actor_params, state.obs, action_key, sde_matrices)
         random_action = jax.random.uniform(random_key, policy_action.shape, minval=-1.0, maxval=1.0)
         action = jnp.where(state.env_steps < self.config.learning_starts, random_action, policy_action)
         next_obs, env_state, reward, terminated, truncated, info = step_envs(
@@ -188,7 +226,9 @@ class Agent:
         )
         buffer = buffers.add_batch(state.buffer, transition)
         env_steps = state.env_steps + self.config.num_envs
-        return state.replace(buffer=buffer, env_state=env_state, obs=next_obs, env_steps=env_steps)
+        return state.replace(
+            buffer=buffer, env_state=env_state, obs=next_obs, env_steps=env_steps, sde_matrices=sde_matrices
+        )
 
     def update(self, hp: Config, learner: Learner, buffer: buffers.ReplayBuffer, key):
         """One gradient step of the critics, the actor and alpha on a sampled batch, then the Polyak step."""
