@@ -33,11 +33,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from zoo_pairs import PAIRS, Pair  # noqa: E402
-from zoo_report import render_results  # noqa: E402
+from zoo_report import entry_records, render_results  # noqa: E402
 
 from hyperlax.results.intervals import improvement_interval, iqm_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# A difference in IQM under this share of the env's return range is no gain worth the name, whatever P says
+# (SAC on MountainCarContinuous: every configuration stands still, and they differ by the action cost).
+PRACTICAL_SHARE = 0.01
 VALIDATION_SEED, VALIDATION_SEEDS = 1000, 10
 ZOO_DIR, DOCS_DIR = ROOT / "hyperlax" / "zoo", ROOT / "docs" / "zoo"
 
@@ -177,11 +180,13 @@ def improvement(values, baseline) -> dict:
     return {"estimate": found.estimate, "low": found.low, "high": found.high}
 
 
-def compared(p: dict, label: str) -> str:
+def compared(p: dict, label: str, negligible: bool = False) -> str:
     if p["estimate"] is None:
         return f"no comparison with {label}"
     shown = f"P {p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}]"
     if p["estimate"] >= 0.75 and (p["low"] or 0) > 0.5:
+        if negligible:
+            return f"no practical gain over {label} (IQMs within 1% of the return range; {shown})"
         return f"beats {label} ({shown})"
     if p["high"] is not None and p["high"] < 0.5:
         return f"LOSES to {label} ({shown})"
@@ -200,18 +205,22 @@ def against_reference(tuned: dict, reference: dict | None) -> str | None:
     return f"BELOW the published {value:g} (outside the tuned interval)"
 
 
-def verdict(validation: dict, reference: dict | None = None) -> str:
+def verdict(validation: dict, reference: dict | None = None, return_range: list | None = None) -> str:
     """One honest line: does the tuned configuration beat each default with confidence? Where both end at one
     value on every seed (the env's maximum), the final return cannot tell them apart: the area under the
-    curve (how soon and how steadily they got there) is named instead."""
+    curve (how soon and how steadily they got there) is named instead. A confident win by less than
+    PRACTICAL_SHARE of the env's return range is named as no practical gain."""
     parts, auc = [], validation.get("area_under_curve")
+    span = (return_range[1] - return_range[0]) if return_range else None
     for name, label in (("generic_default", "the generic default"), ("recipe_default", "the recipe default")):
         finals = set(validation["tuned"]["per_seed"]) | set(validation[name]["per_seed"])
         if len(finals) == 1 and auc:
             by_auc = compared(auc[f"improvement_over_{name}"], label)
             parts.append(f"ties {label} at {finals.pop():g} on every seed, and on the area under the curve {by_auc}")
         else:
-            parts.append(compared(validation[f"improvement_over_{name}"], label))
+            gap = abs(validation["tuned"]["iqm"] - validation[name]["iqm"])
+            negligible = span is not None and gap < PRACTICAL_SHARE * span
+            parts.append(compared(validation[f"improvement_over_{name}"], label, negligible))
     if validation.get("tuned_is_recipe_default"):
         parts.insert(0, "the study kept the recipe's default (no trial beat it on re-evaluation)")
     published = against_reference(validation["tuned"], reference)
@@ -254,6 +263,14 @@ def compare(validation: dict, curves: dict) -> None:
     validation["tuned_is_recipe_default"] = same_curves(curves)
 
 
+def env_return_range(env: str, env_kwargs: dict | None = None) -> list | None:
+    """The env's (R_min, R_max) of an episode's return, where hyperlax knows it."""
+    from hyperlax.envs.registry import make_env
+
+    found = make_env(env, env_kwargs or None).return_range
+    return None if found is None else [float(v) for v in found]
+
+
 def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
     validation = {"seed": VALIDATION_SEED, "num_seeds": VALIDATION_SEEDS, "total_timesteps": pair.steps}
     for name in ("tuned", "recipe_default", "generic_default"):
@@ -261,6 +278,7 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
         validation[name] = {**row, **interval(results[name]["per_seed"]), "per_seed": results[name]["per_seed"]}
     compare(validation, results)
     validation["wall_seconds"] = round(sum(r["wall_seconds"] for r in results.values()), 1)
+    return_range = env_return_range(pair.env, pair.env_kwargs)
     return {
         "pair": pair.name,
         "algo": pair.algo,
@@ -271,7 +289,8 @@ def entry(pair: Pair, study: dict, results: dict, command: str) -> dict:
         "study": study,
         "validation": validation,
         "reference": pair.reference,
-        "verdict": verdict(validation, pair.reference),
+        "return_range": return_range,
+        "verdict": verdict(validation, pair.reference, return_range),
         "spec": results["tuned"]["spec"],
     }
 
@@ -296,8 +315,22 @@ def refresh(record_file: Path) -> None:
     found, curves = record["entry"], record["curves"]
     validation = found["validation"]
     compare(validation, curves)
-    found["verdict"] = verdict(validation, found.get("reference"))
+    if "return_range" not in found:
+        found = with_return_range(found)
+    found["verdict"] = verdict(validation, found.get("reference"), found["return_range"])
     write_entry(found, curves)
+
+
+def with_return_range(found: dict) -> dict:
+    """An entry written before entries kept the env's return range, with it (just before the verdict)."""
+    args = found["study"]["args"]
+    kwargs = json.loads(args[args.index("--env-kwargs") + 1]) if "--env-kwargs" in args else None
+    out = {}
+    for key, value in found.items():
+        if key == "verdict":
+            out["return_range"] = env_return_range(found["env"], kwargs)
+        out[key] = value
+    return out
 
 
 def write_entry(found: dict, curves: dict) -> None:
@@ -333,7 +366,7 @@ def main():
         for name in args.pairs:
             run_pair(PAIRS[name].on(jax.default_backend()))
     if args.refresh:
-        for record_file in sorted(DOCS_DIR.glob("*.json")):
+        for record_file in entry_records(DOCS_DIR):
             refresh(record_file)
     render_results(DOCS_DIR, ROOT / "docs" / "results.md")
 

@@ -47,9 +47,14 @@ def curve_page(record: dict, path: Path) -> None:
     fig.write_html(path, include_plotlyjs="cdn")
 
 
+def entry_records(docs_dir: Path) -> list[Path]:
+    """docs/zoo/<algo>_<env>.json, one per entry (zoo_settings.json, benchmarks/zoo_settings.py's, is not one)."""
+    return [path for path in sorted(docs_dir.glob("*.json")) if not path.name.startswith("zoo_")]
+
+
 def render_results(docs_dir: Path, results_md: Path) -> None:
     """Write each pair's curve page and docs/results.md's <!-- zoo --> section."""
-    records = [json.loads(p.read_text()) for p in sorted(docs_dir.glob("*.json"))]
+    records = [json.loads(p.read_text()) for p in entry_records(docs_dir)]
     rows = []
     for record in records:
         page = docs_dir / f"{record['entry']['algo']}_{record['entry']['env'].replace(':', '_')}.html"

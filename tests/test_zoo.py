@@ -61,6 +61,7 @@ def zoo_entry(spec: dict = SPEC, per_seed: list = (20.0, 30.0)) -> dict:
             "budget": "100k steps",
             "seeds": "one run, many eval episodes",
         },
+        "return_range": [0.0, 500.0],
         "verdict": "beats the generic default (P 0.93 [0.81, 1.00])",
         "spec": copy.deepcopy(spec),
     }
@@ -182,3 +183,13 @@ def test_an_entry_of_a_real_study_trains_again_to_its_per_seed_returns_bitwise(t
     assert again == validated and again_config == config
     assert config["algorithm.hyperparam.actor_lr"] == spec["fixed"]["algorithm.hyperparam.actor_lr"]
     assert f"zoo {PAIR}: shipped tuned IQM" in plain(out) and "reproduced exactly" in plain(out)
+
+
+def test_every_shipped_entry_loads_under_its_pairs_file_name(monkeypatch):
+    monkeypatch.delenv(ZOO_DIR_ENV, raising=False)
+    entries = list_entries()
+    assert len(entries) >= 13  # benchmarks/zoo_pairs.py's pairs
+    for entry in entries:
+        algo, env = entry.data["pair"].split(":", 1)
+        assert entry.path.parent.name == algo and entry.path.stem == env.replace(":", "_")
+        assert entry.data["spec"]["num_seeds"] == entry.data["validation"]["num_seeds"] == 10

@@ -20,6 +20,7 @@ an entry's configuration again. An entry is a YAML mapping of exactly these keys
       improvement_over_recipe_default: {estimate, low, high}   # P(tuned > default) with its 95% CI
       improvement_over_generic_default: {estimate, low, high}
     reference: {source, value, text, budget, seeds}   # a published figure, or null
+    return_range: [low, high] of an episode's return, or null   # a gain under 1% of it is no practical gain
     verdict: a one-line reading
     spec: what `hyperlax study-best --format yaml` writes, with the validation's seed and num_seeds, so that
           `hyperlax train --spec` of it (or `train --zoo`) trains the validation's tuned runs again

@@ -19,6 +19,8 @@ NUMBER_OR_NULL = ("a number or null", lambda v: v is None or is_number(v))
 STRINGS = ("a list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
 NUMBERS = ("a list of numbers", lambda v: isinstance(v, list) and all(is_number(x) for x in v))
 DATE = ("a date (YYYY-MM-DD)", lambda v: isinstance(v, (str, datetime.date)))
+RANGE_OR_NULL = ("[low, high] or null", lambda v: v is None or (isinstance(v, list) and len(v) == 2 and all(
+    is_number(x) for x in v)))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ SCHEMA = {
                    "improvement_over_generic_default": IMPROVEMENT, "wall_seconds": NUMBER},
     "reference": OrNull({"source": STRING, "value": NUMBER_OR_NULL, "text": STRING, "budget": STRING,
                          "seeds": STRING}),
+    "return_range": RANGE_OR_NULL,
     "verdict": STRING,
     "spec": {"algo_and_network_config": STRING, "env_config": STRING},  # the rest: train's spec reader checks it
 }  # fmt: skip
