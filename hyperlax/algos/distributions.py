@@ -26,8 +26,9 @@ def sde_matrices(key, log_std, batch_shape: tuple):
 
 
 def sde_noise(features, matrices):
-    """The exploration noise features @ M, per batch entry."""
-    return jnp.einsum("...f,...fa->...a", features, matrices)
+    """The exploration noise features @ M, per batch entry. No gradient reaches the features through the noise
+    (SB3's learn_features=False): SAC's actor loss differentiates through its sampled actions."""
+    return jnp.einsum("...f,...fa->...a", jax.lax.stop_gradient(features), matrices)
 
 
 def sde_log_std(features, log_std, epsilon: float = 1e-6):
