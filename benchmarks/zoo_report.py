@@ -77,6 +77,8 @@ seeds 10 --seed 1000` then trains it beside the recipe's default and SB3's stock
 `sac_sb3`) on the same 10 fresh seeds (the study trained seeds from master seed 0). Figures: IQM of the per-
 seed final return (mean of 10 deterministic episodes at the last of 20 evaluations) with its 95% bootstrap
 interval; P(tuned > default) is the probability that a tuned seed beats a default seed, with its 95% bootstrap
-interval. Each configuration ships as `hyperlax/zoo/<algo>/<env>.yaml`; `hyperlax zoo` prints this table and
-`hyperlax train --zoo PAIR` trains one. The published references tune per env too, often at a larger budget
-and with more machinery (noted per pair); they are one run each."""
+interval. A confident win by less than 1% of the env's return range is called no practical gain. Each
+configuration ships as `hyperlax/zoo/<algo>/<env>.yaml`; `hyperlax zoo` prints this table and `hyperlax train
+--zoo PAIR` trains one. On a GPU a pair takes its GPU budget (`benchmarks/zoo_pairs.py`, `Pair.gpu`); the
+machine of each row is under "Produced by". The published references tune per env too, often at a larger
+budget and with more machinery (noted per pair); they are one run each."""
