@@ -315,22 +315,8 @@ def refresh(record_file: Path) -> None:
     found, curves = record["entry"], record["curves"]
     validation = found["validation"]
     compare(validation, curves)
-    if "return_range" not in found:
-        found = with_return_range(found)
     found["verdict"] = verdict(validation, found.get("reference"), found["return_range"])
     write_entry(found, curves)
-
-
-def with_return_range(found: dict) -> dict:
-    """An entry written before entries kept the env's return range, with it (just before the verdict)."""
-    args = found["study"]["args"]
-    kwargs = json.loads(args[args.index("--env-kwargs") + 1]) if "--env-kwargs" in args else None
-    out = {}
-    for key, value in found.items():
-        if key == "verdict":
-            out["return_range"] = env_return_range(found["env"], kwargs)
-        out[key] = value
-    return out
 
 
 def write_entry(found: dict, curves: dict) -> None:

@@ -189,6 +189,7 @@ class StateDependentGaussianHead(nn.Module):
     torso: Torso
     action_dim: int
     orthogonal: bool = True  # False: PyTorch's default init for the MLP and the mean layer (SAC, as SB3)
+    mean_bound: float | None = None  # the mean clipped to +-this (SAC, SB3's clip_mean: out of tanh's flat tails)
 
     @nn.compact
     def __call__(self, x):
@@ -201,8 +202,16 @@ class StateDependentGaussianHead(nn.Module):
                 x
             )
         mean = nn.Dense(self.action_dim, kernel_init=dense_init(self.orthogonal, 0.01))(features)
+        if self.mean_bound is not None:
+            mean = jnp.clip(mean, -self.mean_bound, self.mean_bound)
         log_std = self.param("log_std", nn.initializers.zeros, (features.shape[-1], self.action_dim))
         return mean, features, log_std
+
+
+def with_log_std_init(actor_params: dict, log_std_init) -> dict:
+    """A Gaussian head's parameters with its log std parameter (zeros from the module's init) at log_std_init."""
+    inner = actor_params["params"]
+    return {**actor_params, "params": {**inner, "log_std": inner["log_std"] + log_std_init}}
 
 
 class SquashedGaussianHead(nn.Module):

@@ -27,7 +27,7 @@ from hyperlax.algos.common import (
     traced,
     tree_is_finite,
 )
-from hyperlax.algos.networks import GaussianHead, StateDependentGaussianHead
+from hyperlax.algos.networks import GaussianHead, StateDependentGaussianHead, with_log_std_init
 from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "ppo"
@@ -246,9 +246,8 @@ class Agent:
         actor_key, critic_key, env_key, eval_key, key = jax.random.split(key, 5)
         dummy_obs = jnp.zeros(spec.obs_shape)
         actor_params = self.actor.init(actor_key, dummy_obs)
-        if not spec.discrete:  # the log std parameter starts at log_std_init (zeros from the module's init)
-            inner = actor_params["params"]
-            actor_params = {**actor_params, "params": {**inner, "log_std": inner["log_std"] + hp.log_std_init}}
+        if not spec.discrete:
+            actor_params = with_log_std_init(actor_params, hp.log_std_init)
         critic_params = self.critic.init(critic_key, dummy_obs)
         obs, env_state = reset_envs(spec, jax.random.split(env_key, self.config.num_envs))
         return State(

@@ -26,7 +26,7 @@ from hyperlax.algos.common import (
     traced,
     tree_is_finite,
 )
-from hyperlax.algos.networks import QNetwork, SquashedGaussianHead, StateDependentGaussianHead
+from hyperlax.algos.networks import QNetwork, SquashedGaussianHead, StateDependentGaussianHead, with_log_std_init
 from hyperlax.envs.spec import EnvSpec, reset_envs, step_envs
 
 NAME = "sac"
@@ -98,7 +98,7 @@ class Agent:
         self.config, self.spec = config, spec
         actor_torso = make_torso(config.actor_torso, config.actor_layer_sizes, config.actor_activation, spec)
         if config.use_sde:
-            self.actor = StateDependentGaussianHead(actor_torso, spec.action_dim, orthogonal=False)
+            self.actor = StateDependentGaussianHead(actor_torso, spec.action_dim, orthogonal=False, mean_bound=2.0)
         else:
             self.actor = SquashedGaussianHead(actor_torso, spec.action_dim)
         self.critic = QNetwork(
@@ -123,7 +123,6 @@ class Agent:
             mean, log_std = self.actor.apply(params, obs)
             return D.tanh_normal_sample_and_log_prob(key, mean, log_std)
         mean, features, log_std = self.actor.apply(params, obs)
-        mean = jnp.clip(mean, -2.0, 2.0)  # SB3's clip_mean: keeps the mean out of tanh's flat tails
         if sde_matrices is None:
             sde_matrices = D.sde_matrices(key, log_std, ())
         u = mean + D.sde_noise(features, sde_matrices)
@@ -135,8 +134,7 @@ class Agent:
     def act(self, params: dict, obs, key=None, deterministic: bool = True):
         """tanh of the Gaussian mean (or of a sample drawn with `key`), scaled to the env's bounds."""
         if deterministic:
-            mean = self.actor.apply(params["actor"], obs)[0]
-            return self.to_env(jnp.tanh(jnp.clip(mean, -2.0, 2.0) if self.config.use_sde else mean))
+            return self.to_env(jnp.tanh(self.actor.apply(params["actor"], obs)[0]))
         return self.to_env(self.sample_action(params["actor"], obs, key)[0])
 
     def draw_sde_matrices(self, actor_params, key):
@@ -155,9 +153,8 @@ class Agent:
         dummy_obs, dummy_action = jnp.zeros(spec.obs_shape), jnp.zeros((spec.action_dim,))
         actor_params = self.actor.init(actor_key, dummy_obs)
         sde_matrices = None
-        if self.config.use_sde:  # the matrix's log std starts at log_std_init (zeros from the module's init)
-            inner = actor_params["params"]
-            actor_params = {**actor_params, "params": {**inner, "log_std": inner["log_std"] + hp.log_std_init}}
+        if self.config.use_sde:
+            actor_params = with_log_std_init(actor_params, hp.log_std_init)
             key, sde_key = jax.random.split(key)
             sde_matrices = self.draw_sde_matrices(actor_params, sde_key)
         critic_params = jax.vmap(self.critic.init, in_axes=(0, None, None))(
