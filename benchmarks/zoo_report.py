@@ -44,7 +44,7 @@ def curve_page(record: dict, path: Path) -> None:
         xaxis_title="env steps",
         yaxis_title="eval return",
     )
-    fig.write_html(path, include_plotlyjs="cdn")
+    fig.write_html(path, include_plotlyjs="cdn", div_id=path.stem)  # a fixed id: a render changes no page it need not
 
 
 def entry_records(docs_dir: Path) -> list[Path]:
