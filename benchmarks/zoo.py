@@ -129,7 +129,7 @@ def study_env_steps(study_dir: Path, trials: list, pair: Pair) -> int:
     return total  # (each reevaluation batch's samples x seeds x steps)
 
 
-def train(pair: Pair, out: Path, run: Run, flags: list) -> dict:
+def train(out: Path, run: Run, flags: list) -> dict:
     """`hyperlax train` on the validation seeds; per-seed finals and the curve of each seed."""
     hyperlax(run, "train", *flags, "--num-seeds", str(VALIDATION_SEEDS), "--seed", str(VALIDATION_SEED),
              "--output-root", str(out))  # fmt: skip
@@ -154,11 +154,11 @@ def validate(pair: Pair, spec: dict, scratch: Path) -> dict:
     budget = ["--total-timesteps", str(pair.steps), "--env-config", pair.env, *env_flags(pair)]
     runs = {"tuned": Run(), "recipe_default": Run(), "generic_default": Run()}
     results = {
-        "tuned": train(pair, scratch / "tuned", runs["tuned"], ["--spec", str(spec_file)]),
-        "recipe_default": train(pair, scratch / "recipe", runs["recipe_default"], [
+        "tuned": train(scratch / "tuned", runs["tuned"], ["--spec", str(spec_file)]),
+        "recipe_default": train(scratch / "recipe", runs["recipe_default"], [
             "--algo-and-network-config", pair.recipe, *budget, *(["--search-space", space_json(pair.fixed)]
                                                                  if pair.fixed else [])]),
-        "generic_default": train(pair, scratch / "generic", runs["generic_default"], [
+        "generic_default": train(scratch / "generic", runs["generic_default"], [
             "--algo-and-network-config", pair.generic, *budget,
             *(["--search-space", space_json(pair.generic_fixed)] if pair.generic_fixed else [])]),
     }  # fmt: skip

@@ -11,15 +11,15 @@ Each setting is rl-baselines3-zoo's hyperparams/<algo>.yml entry; what has no hy
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from zoo import DOCS_DIR, VALIDATION_SEED, VALIDATION_SEEDS, Run, interval, space_json, train  # noqa: E402
+
 HP = "algorithm.hyperparam."
-ROOT = Path(__file__).resolve().parent.parent
-RECORD = ROOT / "docs" / "zoo" / "zoo_settings.json"
-SEED, SEEDS = 1000, 10  # benchmarks/zoo.py's validation seeds
+RECORD = DOCS_DIR / "zoo_settings.json"
 
 
 def hp(**values) -> dict:
@@ -184,24 +184,17 @@ SETTINGS = {
 
 
 def run(pair: str) -> dict:
+    """The zoo's settings for `pair` trained as benchmarks/zoo.py trains a default: the same seeds and flags."""
     setting = SETTINGS[pair]
     env = setting.get("env", pair.split(":", 1)[1])
-    space = json.dumps({"mode": "update", "search_space": {}, "fixed": setting["fixed"]})
+    flags = ["--algo-and-network-config", setting["recipe"], "--env-config", env, "--search-space",
+             space_json(setting["fixed"]), "--total-timesteps", str(setting["steps"])]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="hyperlax-zoo-settings-") as out:
-        args = ["train", "--algo-and-network-config", setting["recipe"], "--env-config", env, "--search-space", space,
-                "--total-timesteps", str(setting["steps"]), "--num-seeds", str(SEEDS), "--seed", str(SEED),
-                "--output-root", out]  # fmt: skip
-        done = subprocess.run([sys.executable, "-m", "hyperlax.cli", *args], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"{pair}: hyperlax train failed: {done.stderr.strip()[-1500:]}")
-        summary = json.loads(next(Path(out).glob("*/*/train/summary.json")).read_text())
-    from hyperlax.results.intervals import iqm_interval
-
-    per_seed = [float(v) for v in summary["per_seed_final_returns"]]
-    found = iqm_interval(per_seed)
+        found = train(Path(out), Run(), flags)
+    figures = interval(found["per_seed"]) if found["per_seed"] else {"iqm": None, "low": None, "high": None}
     return {"pair": pair, "total_timesteps": setting["steps"], "recipe": setting["recipe"], "fixed": setting["fixed"],
-            "untranslated": setting["untranslated"], "seed": SEED, "num_seeds": SEEDS, "per_seed": per_seed,
-            "iqm": found.estimate, "low": found.low, "high": found.high, "status": summary["status"]}  # fmt: skip
+            "untranslated": setting["untranslated"], "seed": VALIDATION_SEED, "num_seeds": VALIDATION_SEEDS,
+            "per_seed": found["per_seed"], **figures, "status": found["status"]}  # fmt: skip
 
 
 def main():
@@ -220,8 +213,10 @@ def main():
         found = run(pair)
         records[pair] = found
         RECORD.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
-        print(f"{pair}: rl-baselines3-zoo's settings, {SEEDS} seeds x {found['total_timesteps']:,} steps: IQM "
-              f"{found['iqm']:.4g} [{found['low']:.4g}, {found['high']:.4g}]", flush=True)  # fmt: skip
+        figures = (f"IQM {found['iqm']:.4g} [{found['low']:.4g}, {found['high']:.4g}]" if found["iqm"] is not None
+                   else f"training {found['status']}")  # fmt: skip
+        print(f"{pair}: rl-baselines3-zoo's settings, {VALIDATION_SEEDS} seeds x {found['total_timesteps']:,} steps: "
+              f"{figures}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
