@@ -133,6 +133,9 @@ CASES = [
     ("recipe", None, base_change("c['algorithm']['hyperparam']['gamma'] = 'high'"), "expected a finite number"),
     ("recipe", None, base_change("c['algorithm']['hyperparam']['gamma'] = float('inf')"), "expected a finite number"),
     ("recipe", None, base_change("c['algorithm']['hyperparam']['anneal_lr'] = 'yes'"), "expected true or false"),
+    ("recipe", None, base_change("c['algorithm']['hyperparam']['use_sde'] = 'yes'"), "expected true or false"),
+    ("recipe", None, base_change("c['algorithm']['hyperparam']['sde_sample_freq'] = -1"), "an integer from 0"),
+    ("recipe", None, base_change("c['algorithm']['hyperparam']['log_std_init'] = float('nan')"), "a finite number"),
     (
         "recipe",
         None,
