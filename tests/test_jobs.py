@@ -74,11 +74,12 @@ def test_two_jobs_on_the_default_journal_train_exactly_n_trials(tmp_path):
 
 @pytest.mark.slow
 def test_sigint_to_the_parent_stops_every_worker_and_a_resume_finishes_the_budget(tmp_path):
-    parent = subprocess.Popen(jobs_command(tmp_path, 40), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A budget no machine finishes in the moments between two polls: the SIGINT always lands mid-study.
+    parent = subprocess.Popen(jobs_command(tmp_path, 400), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     study_dir = study_dir_of(tmp_path)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and parent.poll() is None:
-        time.sleep(1)
+        time.sleep(0.2)
         if completed(study_dir) >= 2:
             break
     parent.send_signal(signal.SIGINT)
@@ -88,7 +89,7 @@ def test_sigint_to_the_parent_stops_every_worker_and_a_resume_finishes_the_budge
     trials = journal_trials(study_dir)
     assert not [t for t in trials if t.state == TrialState.RUNNING]
     finished = sum(t.state == TrialState.COMPLETE for t in trials)
-    assert 2 <= finished < 40
+    assert 2 <= finished < 400
     command = [sys.executable, "-m", "hyperlax.cli", "optuna-hp-search", "--resume-from", str(study_dir),
                "--n-trials", "8" if finished < 8 else str(finished + 1)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)

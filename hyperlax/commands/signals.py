@@ -7,8 +7,10 @@ ends, so a result is never written without being told. `check()` at safe points 
 library code swallowed, so a run never carries on after one.
 """
 
+import functools
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -31,20 +33,27 @@ class Interrupted(KeyboardInterrupt):
 
 
 _received: int | None = None
+_raised = False  # the received signal was raised once; cleanup that follows is not cut short again
 _deferring = 0
 
 
 def _handle(signum, frame) -> None:
-    global _received
-    _received = signum
+    global _received, _raised
+    _received, _raised = signum, False
     if not _deferring:
-        raise Interrupted(signum)
+        _raise()
+
+
+def _raise() -> None:
+    global _raised
+    _raised = True
+    raise Interrupted(_received)
 
 
 def install() -> None:
     """Handle SIGINT and SIGTERM as described above (main thread only, as Python requires)."""
-    global _received
-    _received = None
+    global _received, _raised
+    _received, _raised = None, False
     for signum in EXIT_CODES:
         signal.signal(signum, _handle)
     sys.unraisablehook = _quiet_unraisable
@@ -65,20 +74,44 @@ def as_interrupted(exc: KeyboardInterrupt) -> Interrupted:
 def check() -> None:
     """Raise Interrupted if a signal arrived (and was swallowed, or deferred)."""
     if _received is not None:
-        raise Interrupted(_received)
+        _raise()
 
 
 @contextmanager
 def deferred():
-    """A block that a signal does not cut short; the signal is raised when it ends."""
+    """A block that a signal does not cut short; a signal that arrived meanwhile is raised when it ends.
+    Only the main thread is deferred (signals are handled there); other threads run the block as is."""
     global _deferring
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _deferring += 1
     try:
         yield
     finally:
         _deferring -= 1
-    if not _deferring:
-        check()
+    if not _deferring and _received is not None and not _raised:
+        _raise()
+
+
+def defer_calls(obj, base: type):
+    """`obj` with every public method of `base` run inside `deferred()`. Given an Optuna storage: a signal
+    that lands inside a database call (a session half-committed, a connection half-reset) would leave the
+    storage unusable for the cleanup that fails the trials in training; deferred, it waits for the call."""
+    for name in dir(base):
+        method = getattr(obj, name, None) if not name.startswith("_") else None
+        if callable(method):
+            setattr(obj, name, _deferring_call(method))
+    return obj
+
+
+def _deferring_call(method):
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        with deferred():
+            return method(*args, **kwargs)
+
+    return call
 
 
 def interrupted(exc: KeyboardInterrupt, kept: str, resume_dir, then: str = "; continue") -> Interrupted:

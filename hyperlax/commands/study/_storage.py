@@ -16,6 +16,7 @@ from pathlib import Path
 import optuna
 import sqlalchemy
 
+from hyperlax.commands.signals import defer_calls
 from hyperlax.errors import InputError
 from hyperlax.results.files import read_json
 
@@ -159,22 +160,23 @@ def grpc_address(url: str) -> tuple[str, int]:
 
 
 def make_storage(url: str, heartbeat_interval: int | None = None, stale_trial_callback=None):
-    """The storage a URL names; an RDB one with heartbeats when `heartbeat_interval` is given."""
+    """The storage a URL names; an RDB one with heartbeats when `heartbeat_interval` is given. A signal does
+    not cut its calls short (signals.defer_calls)."""
     kind = storage_kind(url)
     if kind == "journal":
         path = str(journal_path(url))
         backend = optuna.storages.journal.JournalFileBackend(path, optuna.storages.journal.JournalFileOpenLock(path))
-        return optuna.storages.JournalStorage(backend)
+        return defer_calls(optuna.storages.JournalStorage(backend), optuna.storages.JournalStorage)
     if kind == "grpc":
         host, port = grpc_address(url)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = optuna.storages.GrpcStorageProxy(host=host, port=port)
         storage.wait_server_ready(timeout=10)
-        return storage
+        return defer_calls(storage, optuna.storages.GrpcStorageProxy)
     if heartbeat_interval is None:
         return url  # optuna.load_study builds it, with its in-process cache
-    return rdb_storage(url, heartbeat_interval, stale_trial_callback)
+    return defer_calls(rdb_storage(url, heartbeat_interval, stale_trial_callback), optuna.storages.RDBStorage)
 
 
 def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, attempts: int = 3):
