@@ -74,7 +74,7 @@ def env_flags(pair: Pair) -> list:
 
 def study_args(pair: Pair, out: Path) -> list:
     (top, seeds), seed_flags = pair.reevaluate, ["--num-seeds", str(pair.study_seeds), "--seed", "0"]
-    args = ["--algo-and-network-config", pair.recipe, "--env-config", pair.env, "--n-trials", str(pair.trials),
+    args = ["--algo-and-network-config", pair.study_recipe, "--env-config", pair.env, "--n-trials", str(pair.trials),
             "--total-timesteps", str(pair.steps), *seed_flags, "--objective-names", pair.objective,
             "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", str(top), "--reevaluate-seeds",
             str(seeds), "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
@@ -97,7 +97,7 @@ def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
     trials = json.loads(hyperlax(run, "study-export", "--study-dir", str(study_dir), "--format", "json"))
     summary = json.loads((study_dir / "best_optuna_params.json").read_text())
     record = {
-        "recipe": pair.recipe,
+        "recipe": pair.study_recipe,
         "sampler": "tpe",
         "objective": pair.objective,
         "pruner": "median",

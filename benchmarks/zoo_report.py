@@ -62,7 +62,8 @@ def render_results(docs_dir: Path, results_md: Path) -> None:
         pair, *cells = entry_row(ZooEntry(page, record["entry"]))  # the table `hyperlax zoo --format markdown` prints
         rows.append((f"{pair} ([curves](zoo/{page.name}))", *cells))
     commands = "\n".join(f"- `{e['command']}` ({e['date']}, {e['machine']})" for e in (r["entry"] for r in records))
-    section = "\n".join(["<!-- zoo -->", "## The zoo (`benchmarks/zoo.py`)", "", INTRO, "", markdown_table(rows), "",
+    intro = INTRO.format(started=started_elsewhere([r["entry"] for r in records]))
+    section = "\n".join(["<!-- zoo -->", "## The zoo (`benchmarks/zoo.py`)", "", intro, "", markdown_table(rows), "",
                          "Produced by:", "", commands, "<!-- /zoo -->"])  # fmt: skip
     text = results_md.read_text()
     pattern = re.compile(r"<!-- zoo -->.*?<!-- /zoo -->", re.S)
@@ -70,9 +71,16 @@ def render_results(docs_dir: Path, results_md: Path) -> None:
     results_md.write_text(pattern.sub(lambda _: section, text) if found else f"{text}\n{section}\n")
 
 
+def started_elsewhere(entries: list) -> str:
+    """The pairs whose study started from another recipe's values than the algo's own (Pair.start)."""
+    started = [f"{e['pair']} starts from {e['study']['recipe']}'s values" for e in entries
+               if e["study"]["recipe"] != f"{e['algo']}_mlp"]  # fmt: skip
+    return f"; the study of {', '.join(started)} instead" if started else ""
+
+
 INTRO = """\
 Per pair, a study of the recipe's search space (TPE with the recipe's default as its first trial, median
-pruning, the best 3 trials re-evaluated on 3 unseen seeds) selects a configuration; `hyperlax train --num-
+pruning, the best 3 trials re-evaluated on 3 unseen seeds{started}) selects a configuration; `hyperlax train --num-
 seeds 10 --seed 1000` then trains it beside the recipe's default and SB3's stock values (`ppo_sb3`, `dqn_sb3`,
 `sac_sb3`) on the same 10 fresh seeds (the study trained seeds from master seed 0). Figures: IQM of the per-
 seed final return (mean of 10 deterministic episodes at the last of 20 evaluations) with its 95% bootstrap

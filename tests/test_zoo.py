@@ -110,7 +110,7 @@ def test_zoo_prints_every_entry_as_markdown_json_and_a_table(zoo, capsys, monkey
     assert cells[:7] == [PAIR, "64 x 2 seeds", "25 [20, 30]", "21.5 [20, 30] (tiny_ppo)", "12.25 (ppo_sb3)",
                          "0.93 [0.81, 1.00]", "0.62 [0.41, 0.83]"]  # fmt: skip
     assert cells[7].startswith("500.0 ± 0.0 (rl-baselines3-zoo benchmark.md; 100k steps")
-    assert cells[8].startswith("2 trials x 2 seeds x 64 steps (256 env steps, 4 s, tpe)")
+    assert cells[8].startswith("2 trials x 2 seeds x 64 steps (256 env steps, 4 s, tpe, from tiny_ppo)")
     code, out, err = run_cli(["zoo", "--format", "json"], capsys)
     assert code == 0 and json.loads(out) == [zoo_entry()], err
     for columns in ("80", "400"):  # a table per entry on a narrow terminal, one for all on a wide one
