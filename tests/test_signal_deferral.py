@@ -3,6 +3,7 @@ that fails the trials in training, and the run stops with the one-line exit righ
 
 import os
 import signal
+import sys
 
 import optuna
 import pytest
@@ -14,11 +15,12 @@ from hyperlax.commands.study._storage import make_storage
 
 @pytest.fixture
 def handled():
-    before = {signum: signal.getsignal(signum) for signum in signals.EXIT_CODES}
+    before, hook = {signum: signal.getsignal(signum) for signum in signals.EXIT_CODES}, sys.unraisablehook
     signals.install()
     yield
     for signum, handler in before.items():
         signal.signal(signum, handler)
+    sys.unraisablehook = hook
 
 
 def signal_inside_next_statement(storage, signum: int) -> list:

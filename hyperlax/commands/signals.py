@@ -94,11 +94,11 @@ def deferred():
         _raise()
 
 
-def defer_calls(obj, base: type):
-    """`obj` with every public method of `base` run inside `deferred()`. Given an Optuna storage: a signal
+def defer_calls(obj):
+    """`obj` with every public method of its class run inside `deferred()`. Given an Optuna storage: a signal
     that lands inside a database call (a session half-committed, a connection half-reset) would leave the
     storage unusable for the cleanup that fails the trials in training; deferred, it waits for the call."""
-    for name in dir(base):
+    for name in dir(type(obj)):
         method = getattr(obj, name, None) if not name.startswith("_") else None
         if callable(method):
             setattr(obj, name, _deferring_call(method))

@@ -166,17 +166,18 @@ def make_storage(url: str, heartbeat_interval: int | None = None, stale_trial_ca
     if kind == "journal":
         path = str(journal_path(url))
         backend = optuna.storages.journal.JournalFileBackend(path, optuna.storages.journal.JournalFileOpenLock(path))
-        return defer_calls(optuna.storages.JournalStorage(backend), optuna.storages.JournalStorage)
-    if kind == "grpc":
+        storage = optuna.storages.JournalStorage(backend)
+    elif kind == "grpc":
         host, port = grpc_address(url)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = optuna.storages.GrpcStorageProxy(host=host, port=port)
         storage.wait_server_ready(timeout=10)
-        return defer_calls(storage, optuna.storages.GrpcStorageProxy)
-    if heartbeat_interval is None:
+    elif heartbeat_interval is None:
         return url  # optuna.load_study builds it, with its in-process cache
-    return defer_calls(rdb_storage(url, heartbeat_interval, stale_trial_callback), optuna.storages.RDBStorage)
+    else:
+        storage = rdb_storage(url, heartbeat_interval, stale_trial_callback)
+    return defer_calls(storage)
 
 
 def rdb_storage(url: str, heartbeat_interval: int, stale_trial_callback=None, attempts: int = 3):
