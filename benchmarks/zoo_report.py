@@ -74,7 +74,7 @@ def render_results(docs_dir: Path, results_md: Path) -> None:
 def started_elsewhere(entries: list) -> str:
     """The pairs whose study started from another recipe's values than the algo's own (Pair.start)."""
     started = [f"{e['pair']} starts from {e['study']['recipe']}'s values" for e in entries
-               if e["study"]["recipe"] != f"{e['algo']}_mlp"]  # fmt: skip
+               if e["study"]["recipe"] != e["validation"]["recipe_default"]["recipe"]]  # fmt: skip
     return f"; the study of {', '.join(started)} instead" if started else ""
 
 
