@@ -114,14 +114,22 @@ def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
     return spec, record
 
 
+def reached_steps(curves: Path) -> int:
+    """The env step of the last evaluation a trial reached: a pruned trial's later evaluations are NaN."""
+    with np.load(curves) as data:
+        returns, steps = np.asarray(data["returns"], dtype=float)[0], np.asarray(data["eval_steps"]).reshape(-1)
+    reached = steps[np.isfinite(returns).all(axis=(0, 2))]  # returns: [seeds, evaluations, episodes]
+    return int(reached[-1]) if reached.size else 0
+
+
 def study_env_steps(study_dir: Path, trials: list, pair: Pair) -> int:
-    """Env steps the study trained: each trial's last evaluation step x its seeds, plus the re-evaluations."""
+    """Env steps the study trained: each trial's last evaluation reached x its seeds, plus the re-evaluations."""
     total = 0
     for trial in trials:
         curves = study_dir / str(trial.get("batch_dir") or "") / "curves.npz"
         reached = pair.steps
         if trial.get("batch_dir") and curves.is_file():
-            reached = int(np.load(curves)["eval_steps"][-1])
+            reached = reached_steps(curves)
         total += reached * pair.study_seeds
     for curves in study_dir.glob("reevaluation/**/curves.npz"):
         samples, seeds = np.load(curves)["returns"].shape[:2]

@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -193,3 +194,33 @@ def test_every_shipped_entry_loads_under_its_pairs_file_name(monkeypatch):
         algo, env = entry.data["pair"].split(":", 1)
         assert entry.path.parent.name == algo and entry.path.stem == env.replace(":", "_")
         assert entry.data["spec"]["num_seeds"] == entry.data["validation"]["num_seeds"] == 10
+
+
+def benchmark_zoo():
+    """benchmarks/zoo.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "benchmarks" / "zoo.py"
+    spec = importlib.util.spec_from_file_location("benchmark_zoo", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_zoos_study_compute_counts_a_pruned_trial_up_to_its_last_evaluation(tmp_path):
+    """A pruned trial's curves keep the whole evaluation grid with NaN where it stopped (as a study writes
+    them): it trained to the last finite evaluation, not to the end of the grid."""
+    from hyperlax.engine.runner import Sample
+    from hyperlax.results.files import write_samples
+
+    zoo = benchmark_zoo()
+    eval_steps = np.array([256, 512, 768, 1024])
+    for name, trained in [("complete", 4), ("pruned", 2)]:
+        returns = np.full((1, 2, 4, 3), np.nan)  # [config, seed, evaluation, episode]
+        returns[:, :, :trained] = 10.0
+        write_samples(tmp_path / name, [Sample.from_values(0, {}, {})], [{"sample_id": 0}], returns, eval_steps)
+    assert zoo.reached_steps(tmp_path / "complete" / "curves.npz") == 1024
+    assert zoo.reached_steps(tmp_path / "pruned" / "curves.npz") == 512
+    pair = zoo.PAIRS["dqn:gymnax:CartPole-v1"]
+    trials = [{"batch_dir": "complete"}, {"batch_dir": "pruned"}]
+    assert zoo.study_env_steps(tmp_path, trials, pair) == (1024 + 512) * pair.study_seeds
