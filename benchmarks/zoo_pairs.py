@@ -118,7 +118,7 @@ FIXED_ENTROPY = {
 # PPO on Breakout-MinAtar: the update's shape searched too (SB3's stock PPO, 10 epochs of 64-sample minibatches,
 # beat gymnax-blines' 4 epochs x 8 minibatches at 250k steps); each structure compiles once
 MINATAR_UPDATES = {HP + "epochs": {"categorical": [4, 10]}, HP + "num_minibatches": {"categorical": [4, 8, 32]}}
-# DQN CartPole: the shipped GPU study (traced values only) kept the recipe's default, which ends at 500 on few seeds.
+# DQN CartPole: the first study (GPU, traced values only) kept the recipe's default, which ends at 500 on few seeds.
 # The structure that decides how steady the end of training is: batch size, the target network's period and a
 # learning rate annealed to 0; 2 x 2 x 2 programs, so trials of one structure still train together on the CPU.
 DQN_STEADINESS = {
