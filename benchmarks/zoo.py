@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from zoo_pairs import PAIRS, Pair  # noqa: E402
 from zoo_report import entry_records, render_results  # noqa: E402
 
+from hyperlax.commands.study._tracking import curve_of  # noqa: E402
 from hyperlax.results.intervals import improvement_interval, iqm_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,10 +117,8 @@ def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
 
 def reached_steps(curves: Path) -> int:
     """The env step of the last evaluation a trial reached: a pruned trial's later evaluations are NaN."""
-    with np.load(curves) as data:
-        returns, steps = np.asarray(data["returns"], dtype=float)[0], np.asarray(data["eval_steps"]).reshape(-1)
-    reached = steps[np.isfinite(returns).all(axis=(0, 2))]  # returns: [seeds, evaluations, episodes]
-    return int(reached[-1]) if reached.size else 0
+    curve = curve_of(curves.parent)  # (env steps, mean return) of each evaluation reached
+    return curve[-1][0] if curve else 0
 
 
 def study_env_steps(study_dir: Path, trials: list, pair: Pair) -> int:
