@@ -80,6 +80,8 @@ def study_args(pair: Pair, out: Path) -> list:
             "--enqueue-defaults", "--pruner", "median", "--reevaluate-top", str(top), "--reevaluate-seeds",
             str(seeds), "--timeout", str(pair.timeout), "--quiet", "--output-root", str(out),
             *env_flags(pair)]  # fmt: skip
+    if pair.pruner_warmup is not None:
+        args += ["--pruner-warmup-evaluations", str(pair.pruner_warmup)]
     if pair.slots != 8:
         args += ["--runner-hparam-batch-size", str(pair.slots), "--optuna-study-batch-size", str(pair.slots)]
     # a key the study searches is not held at the pair's value (the recipe default still trains with it)

@@ -224,3 +224,18 @@ def test_the_zoos_study_compute_counts_a_pruned_trial_up_to_its_last_evaluation(
     pair = zoo.PAIRS["dqn:gymnax:CartPole-v1"]
     trials = [{"batch_dir": "complete"}, {"batch_dir": "pruned"}]
     assert zoo.study_env_steps(tmp_path, trials, pair) == (1024 + 512) * pair.study_seeds
+
+
+def test_every_pairs_study_flags_parse_as_the_cli_reads_them_on_both_budgets(tmp_path):
+    """A misspelt flag or a pruner warm-up past the run's evaluations fails here, not minutes into a benchmark."""
+    from hyperlax.commands.pruning import PrunerSettings, check_pruner
+
+    zoo, parser = benchmark_zoo(), build_parser()
+    for backend in ("cpu", "gpu"):
+        for pair in zoo.PAIRS.values():
+            pair = pair.on(backend)
+            args = parser.parse_args(["optuna-hp-search", *zoo.study_args(pair, tmp_path)])
+            assert (args.n_trials, args.total_timesteps, args.num_seeds) == (pair.trials, pair.steps, pair.study_seeds)
+            assert args.pruner == "median" and args.pruner_warmup_evaluations == pair.pruner_warmup
+            check_pruner(PrunerSettings.of(args), args.objective_names, 20)  # the recipes' 20 evaluations
+    assert zoo.PAIRS["sac:gymnax:MountainCarContinuous-v0"].pruner_warmup == 10
