@@ -72,6 +72,7 @@ class Pair:
     def budget_text(self) -> str:
         study = f"study <= {self.trials} trials x {self.study_seeds} seeds x {self.steps:,} steps (<= {self.timeout} s)"
         study += f" from {self.start}'s values" if self.start else ""
+        study += f", pruned only after {self.pruner_warmup} evaluations" if self.pruner_warmup is not None else ""
         text = f"{study}, then 3 configurations x 10 seeds x {self.steps:,} steps"
         return text + (f"; on a GPU: {self.on('gpu').budget_text()}" if self.gpu else "")
 
