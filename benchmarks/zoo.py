@@ -82,6 +82,8 @@ def study_args(pair: Pair, out: Path) -> list:
             *env_flags(pair)]  # fmt: skip
     if pair.pruner_warmup is not None:
         args += ["--pruner-warmup-evaluations", str(pair.pruner_warmup)]
+    if pair.seed_aggregate != "mean":
+        args += ["--seed-aggregate", pair.seed_aggregate]
     if pair.slots != 8:
         args += ["--runner-hparam-batch-size", str(pair.slots), "--optuna-study-batch-size", str(pair.slots)]
     # a key the study searches is not held at the pair's value (the recipe default still trains with it)
@@ -107,6 +109,7 @@ def run_study(pair: Pair, scratch: Path) -> tuple[dict, dict]:
         "n_trials": sum(t["state"] == "COMPLETE" for t in trials),
         "n_pruned": sum(t["state"] == "PRUNED" for t in trials),
         "num_seeds": pair.study_seeds,
+        "seed_aggregate": pair.seed_aggregate,
         "total_timesteps": pair.steps,
         "env_steps": study_env_steps(study_dir, trials, pair),
         "wall_seconds": round(run.seconds, 1),

@@ -43,6 +43,9 @@ class Pair:
     # Evaluations a trial runs before the median pruner may stop it (None: the pruner's default, a third of them).
     # Where an agent pays for exploring before it first finds the reward, early returns rank the explorers last.
     pruner_warmup: int | None = None
+    # How a trial's seeds become its score (--seed-aggregate): "min" ranks a configuration by its worst seed, where
+    # the mean cannot tell one that ends at the maximum on every seed from one that passes through it on some.
+    seed_aggregate: str = "mean"
 
     def on(self, backend: str) -> "Pair":
         """This pair with the budget for a JAX backend ("cpu", "gpu", ...)."""
@@ -73,6 +76,7 @@ class Pair:
         study = f"study <= {self.trials} trials x {self.study_seeds} seeds x {self.steps:,} steps (<= {self.timeout} s)"
         study += f" from {self.start}'s values" if self.start else ""
         study += f", pruned only after {self.pruner_warmup} evaluations" if self.pruner_warmup is not None else ""
+        study += f", a trial scored by the {self.seed_aggregate} of its seeds" if self.seed_aggregate != "mean" else ""
         text = f"{study}, then 3 configurations x 10 seeds x {self.steps:,} steps"
         return text + (f"; on a GPU: {self.on('gpu').budget_text()}" if self.gpu else "")
 
@@ -141,12 +145,21 @@ DQN_STEADINESS = {
     HP + "target_update_interval": {"categorical": [256, 2048]},
     HP + "anneal_lr": {"categorical": [False, True]},
 }
-# DQN MountainCar: rl-baselines3-zoo's settings (batch 128, a 10k buffer, a target copy every 600 steps) did better
-# here than the GPU study of traced values alone (docs/results.md); their batch, buffer and target period searched.
-DQN_REPLAY = {
-    HP + "batch_size": {"categorical": [64, 128]},
-    HP + "buffer_size": {"categorical": [10_000, 100_000]},
-    HP + "target_update_interval": {"categorical": [256, 1024]},
+# DQN MountainCar, third study: the second searched batch, buffer and target period around the recipe's update phase
+# (128 updates every 256 steps) and its selected trial stayed 35 short of the zoo, whose own settings reach the flag
+# on every validation seed here (-115.3). Their update phase (8 updates of batch 128 every 16 steps, a 10k buffer, a
+# target copy every 600 steps) is held, for the recipe default too; the traced values are searched around it, the
+# learning rate up to 1e-2 (the zoo's 4e-3 is above the recipe's 3e-3), and double Q on or off (the zoo's is off).
+DQN_ZOO_UPDATES = {
+    HP + "train_frequency": 16,
+    HP + "gradient_steps": 8,
+    HP + "batch_size": 128,
+    HP + "buffer_size": 10_000,
+    HP + "target_update_interval": 600,
+}
+DQN_MC_SPACE = {
+    HP + "lr": {"log_uniform": [1e-4, 1e-2]},
+    HP + "double_q": {"categorical": [True, False]},
 }
 GPU_STUDY = {"trials": 32, "study_seeds": 2, "timeout": 150, "slots": 16, "reevaluate": (3, 3)}
 
@@ -252,7 +265,8 @@ PAIRS = {
             2,
             1200,
             zoo_reference(-100.849, 9.925, "120k", 1487),
-            search=DQN_REPLAY,
+            fixed=DQN_ZOO_UPDATES,
+            search=DQN_MC_SPACE,
             gpu={"steps": 120_000, **GPU_STUDY},
         ),
         Pair("dqn", "gymnax:Breakout-MinAtar", 50_000, 4, 1, 300, reevaluate=(2, 2), gpu=GPU_STUDY),

@@ -239,5 +239,16 @@ def test_every_pairs_study_flags_parse_as_the_cli_reads_them_on_both_budgets(tmp
             args, *_ = resolve_args(args_from_namespace(SearchArgs, namespace))  # the study's checks; creates nothing
             assert (args.n_trials, args.total_timesteps, args.num_seeds) == (pair.trials, pair.steps, pair.study_seeds)
             assert args.pruner == "median" and args.pruner_warmup_evaluations == pair.pruner_warmup
+            assert args.seed_aggregate == pair.seed_aggregate
     assert not any(tmp_path.iterdir())
     assert zoo.PAIRS["sac:gymnax:MountainCarContinuous-v0"].pruner_warmup == 10
+
+
+def test_a_study_scored_by_another_seed_aggregate_says_so_in_its_compute_cell():
+    from hyperlax.commands.zoo import compute_text
+
+    study = {"n_trials": 40, "num_seeds": 3, "total_timesteps": 50_000, "env_steps": 4_000_000,
+             "wall_seconds": 1500.0, "sampler": "tpe", "recipe": "dqn_mlp"}  # fmt: skip
+    assert compute_text(study).startswith("40 trials x 3 seeds x 50,000 steps (4,000,000 env steps, 1500 s")
+    assert compute_text({**study, "seed_aggregate": "mean"}) == compute_text(study)
+    assert compute_text({**study, "seed_aggregate": "min"}).startswith("40 trials x 3 seeds (scored by their min) x")

@@ -30,7 +30,9 @@ def reference_text(reference: dict | None) -> str:
 
 def compute_text(study: dict) -> str:
     """The study's cost: trials x seeds x steps per trial, the env steps it trained, its wall time."""
-    return (f"{study['n_trials']} trials x {study['num_seeds']} seeds x {study['total_timesteps']:,} steps "
+    aggregate = study.get("seed_aggregate", "mean")
+    seeds = f"{study['num_seeds']} seeds" + (f" (scored by their {aggregate})" if aggregate != "mean" else "")
+    return (f"{study['n_trials']} trials x {seeds} x {study['total_timesteps']:,} steps "
             f"({study['env_steps']:,} env steps, {study['wall_seconds']:.0f} s, {study['sampler']}, "
             f"from {study['recipe']})")  # fmt: skip
 
