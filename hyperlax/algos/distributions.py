@@ -25,16 +25,19 @@ def sde_matrices(key, log_std, batch_shape: tuple):
     return jnp.exp(log_std) * jax.random.normal(key, batch_shape + log_std.shape)
 
 
-def sde_noise(features, matrices):
-    """The exploration noise features @ M, per batch entry. No gradient reaches the features through the noise
-    (SB3's learn_features=False): SAC's actor loss differentiates through its sampled actions."""
-    return jnp.einsum("...f,...fa->...a", jax.lax.stop_gradient(features), matrices)
+def sde_noise(features, matrices, learn_features: bool = False):
+    """The exploration noise features @ M, per batch entry. With learn_features the gradient reaches the
+    features through the noise (SB3's SAC); without it only M learns from it (SB3's PPO)."""
+    features = features if learn_features else jax.lax.stop_gradient(features)
+    return jnp.einsum("...f,...fa->...a", features, matrices)
 
 
-def sde_log_std(features, log_std, epsilon: float = 1e-6):
+def sde_log_std(features, log_std, learn_features: bool = False, epsilon: float = 1e-6):
     """Log std of the action under gSDE: the noise features @ M is Gaussian with variance features^2 @ std^2.
-    The features are held constant here (SB3's learn_features=False): only log_std learns from the noise."""
-    variance = jax.lax.stop_gradient(features) ** 2 @ jnp.exp(log_std) ** 2
+    With learn_features the features learn from it too (SB3's SAC: its entropy term can then widen the noise by
+    the features, not by log_std alone); without it they are held constant (SB3's PPO)."""
+    features = features if learn_features else jax.lax.stop_gradient(features)
+    variance = features**2 @ jnp.exp(log_std) ** 2
     return 0.5 * jnp.log(variance + epsilon)
 
 

@@ -125,8 +125,10 @@ class Agent:
         mean, features, log_std = self.actor.apply(params, obs)
         if sde_matrices is None:
             sde_matrices = D.sde_matrices(key, log_std, ())
-        u = mean + D.sde_noise(features, sde_matrices)
-        return jnp.tanh(u), D.tanh_normal_log_prob(u, mean, D.sde_log_std(features, log_std))
+        # SB3's SAC learns the features from the noise (learn_features=True): held constant, a torso whose features
+        # shrink cannot widen its noise again, the entropy stays under its target and alpha grows without bound
+        u = mean + D.sde_noise(features, sde_matrices, learn_features=True)
+        return jnp.tanh(u), D.tanh_normal_log_prob(u, mean, D.sde_log_std(features, log_std, learn_features=True))
 
     def policy_params(self, state: State) -> dict:
         return {"actor": state.learner.actor_params}
