@@ -182,6 +182,36 @@ def test_gsde_squashes_features_times_the_matrix_and_its_log_prob_is_that_gaussi
     np.testing.assert_allclose(log_prob, expected, rtol=1e-4, atol=1e-4)
 
 
+def test_gsde_features_learn_from_the_noise_only_where_asked():
+    features, log_std = jnp.array([[0.5, -1.0, 2.0]]), jnp.full((3, 1), -1.0)
+    matrix = jnp.array([[0.3], [0.1], [-0.2]])
+
+    def noise_and_log_std(f, learn):
+        return jnp.sum(D.sde_noise(f, matrix, learn)) + jnp.sum(D.sde_log_std(f, log_std, learn))
+
+    np.testing.assert_array_equal(jax.grad(noise_and_log_std)(features, False), 0.0)  # PPO: held (SB3's PPO)
+    variance = np.sum(np.asarray(features) ** 2 * np.exp(-2.0)) + 1e-6
+    expected = np.asarray(matrix)[:, 0] + np.asarray(features)[0] * np.exp(-2.0) / variance
+    np.testing.assert_allclose(jax.grad(noise_and_log_std)(features, True)[0], expected, rtol=1e-5)
+
+
+def test_sac_gsde_log_prob_differentiates_through_the_features_as_sb3s_sac():
+    config, agent, state = sde_agent(log_std_init=-1.5)
+    params, obs = state.learner.actor_params, jax.random.normal(jax.random.PRNGKey(1), (6, 3))
+    matrix = D.sde_matrices(jax.random.PRNGKey(2), params["params"]["log_std"], ())
+
+    def by_hand(p, learn):
+        mean, features, log_std = agent.actor.apply(p, obs)
+        u = mean + D.sde_noise(features, matrix, learn)
+        return jnp.sum(D.tanh_normal_log_prob(u, mean, D.sde_log_std(features, log_std, learn)))
+
+    sac = jax.grad(lambda p: jnp.sum(agent.sample_action(p, obs, None, matrix)[1]))(params)
+    learned, held = jax.grad(by_hand)(params, True), jax.grad(by_hand)(params, False)
+    torso = [k for k in sac["params"] if k.startswith("Dense")][0]  # the first hidden layer
+    np.testing.assert_allclose(sac["params"][torso]["kernel"], learned["params"][torso]["kernel"], rtol=1e-5)
+    assert not np.allclose(sac["params"][torso]["kernel"], held["params"][torso]["kernel"], rtol=1e-3)
+
+
 def test_gsde_keeps_each_envs_matrix_for_sde_sample_freq_steps():
     config, agent, state = sde_agent(sde_sample_freq=3, learning_starts=0)
     step = jax.jit(lambda s: agent.iteration(config, s))
