@@ -122,18 +122,18 @@ SAC_MCC_FIXED = {
     "algorithm.network.critic_network.pre_torso.layer_sizes": [64, 64],
     HP + "use_sde": True,
 }
-# Third study: the two before it (the second shipped, 91.4 on the fresh seeds; a probe scored by the worst of 3
-# seeds) both found the flag only with gSDE and a tuned alpha, and their best trials agree: gamma 0.906-0.912, tau
-# 0.0024, critic_lr 1.1-1.4e-4 (the recipe's lower edge), actor_lr 4.3-4.5e-4, alpha from 0.39-0.72, log std -2.35
-# to -1.52. The ranges close in around them, past the edges they touched (gamma down to 0.85, critic_lr to 5e-5);
-# every trial is one program, and each is scored by its worst of 3 seeds (the shipped one failed on 2 seeds of 10).
+# Third study, after SAC's gSDE learned its features from the noise (as SB3's SAC): before that fix a torso
+# whose features shrank could not widen its noise again and alpha grew without bound, so the two earlier studies'
+# best trials (gamma 0.906-0.912, critic_lr at the bottom of its range) say little about the agent now. A first run
+# with ranges closed in around them (gamma 0.85-0.95) reached the flag on most seeds (peaks 94-97) and then forgot
+# it: 100+ steps away the flag is worth almost nothing at gamma 0.9. So gamma up to the zoo's 0.9999, the entropy
+# weight fixed or tuned (the zoo's is fixed), critic_lr down to 5e-5 (twice at the recipe's lower edge), and each
+# trial scored by its worst of 3 seeds (the shipped one stood still on 2 seeds of 10).
 SAC_MCC_SPACE = {
-    HP + "gamma": {"uniform": [0.85, 0.95]},
-    HP + "tau": {"log_uniform": [1e-3, 1e-2]},
-    HP + "critic_lr": {"log_uniform": [5e-5, 5e-4]},
-    HP + "actor_lr": {"log_uniform": [2e-4, 1e-3]},
-    HP + "init_alpha": {"log_uniform": [0.1, 1.0]},
-    HP + "log_std_init": {"uniform": [-3.5, -1.0]},
+    HP + "gamma": {"uniform": [0.9, 0.9999]},
+    HP + "autotune_alpha": {"categorical": [True, False]},
+    HP + "critic_lr": {"log_uniform": [5e-5, 3e-3]},
+    HP + "log_std_init": {"uniform": [-4.0, -1.0]},
 }
 # A gSDE trial pays for its actions before it first reaches the flag, a still one does not: with the median pruner's
 # default warm-up (a third of the evaluations) a first run pruned 9 of its 12 gSDE trials and none of the others.
