@@ -3,8 +3,9 @@
 One iteration is one vectorized env step (its transitions go to a replay buffer in the state) followed by
 `updates_per_step` gradient updates (collect -> update). Like ppo.py, `make_train` builds an `Agent` from the
 structural hyperparameters and returns pure `init` and `segment` that jit and vmap accept as they are.
-With use_sde the policy explores by gSDE (SB3's StateDependentNoiseDistribution): each env's noise matrix is
-held for sde_sample_freq steps, which rl-baselines3-zoo's tuned MountainCarContinuous agent relies on.
+With use_sde the policy explores by gSDE (SB3's StateDependentNoiseDistribution, with SB3's SAC's
+learn_features=True): each env's noise matrix is held for sde_sample_freq steps, which rl-baselines3-zoo's tuned
+MountainCarContinuous agent relies on.
 """
 
 import jax
