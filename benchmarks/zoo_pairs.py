@@ -125,10 +125,10 @@ SAC_MCC_FIXED = {
 # Third study, after SAC's gSDE learned its features from the noise (as SB3's SAC): before that fix a torso
 # whose features shrank could not widen its noise again and alpha grew without bound, so the two earlier studies'
 # best trials (gamma 0.906-0.912, critic_lr at the bottom of its range) say little about the agent now. A first run
-# with ranges closed in around them (gamma 0.85-0.95) reached the flag on most seeds (peaks 94-97) and then forgot
+# with ranges closed in around them (gamma 0.85-0.95) reached the flag on most seeds (peaks 94-98) and then forgot
 # it: 100+ steps away the flag is worth almost nothing at gamma 0.9. So gamma up to the zoo's 0.9999, the entropy
 # weight fixed or tuned (the zoo's is fixed), critic_lr down to 5e-5 (twice at the recipe's lower edge), and each
-# trial scored by its worst of 3 seeds (the shipped one stood still on 2 seeds of 10).
+# trial scored by its worst of 3 seeds (the second study's entry stood still on 2 seeds of 10).
 SAC_MCC_SPACE = {
     HP + "gamma": {"uniform": [0.9, 0.9999]},
     HP + "autotune_alpha": {"categorical": [True, False]},
