@@ -122,6 +122,44 @@ def test_annealed_learning_rate_reaches_zero_exactly_at_the_last_planned_update(
     assert same(after.params, state.params)  # and is 0 past the plan
 
 
+# ---- dueling head ----
+
+
+def test_dueling_q_is_the_value_plus_advantages_centred_on_their_mean():
+    spec = make_env("gymnax.cartpole")
+    agent = dqn.Agent(config(dueling=True), spec, total_timesteps=16, schedule_length=None)
+    obs = jax.random.normal(jax.random.PRNGKey(1), (5,) + spec.obs_shape)
+    params = agent.q_network.init(jax.random.PRNGKey(0), obs[0])
+    out = np.asarray(agent.q_network.apply(params, obs))  # [batch, 1 + actions]: value, then advantages
+    assert out.shape == (5, 1 + spec.action_dim)
+    value, advantages = out[:, :1], out[:, 1:]
+    expected = value + advantages - advantages.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(agent.q_values(params, obs), expected, rtol=1e-6)
+    np.testing.assert_array_equal(agent.greedy_action(params, obs), expected.argmax(axis=1))
+
+
+@pytest.mark.slow
+def test_a_dueling_q_network_trains_and_its_td_loss_falls_on_a_fixed_batch():
+    spec = make_env("gymnax.cartpole")
+    hp = config(dueling=True, lr=1e-2)
+    agent = dqn.Agent(hp, spec, total_timesteps=16, schedule_length=None)
+    keys = jax.random.split(jax.random.PRNGKey(2), 4)
+    obs = jax.random.normal(keys[0], (32,) + spec.obs_shape)
+    batch = dqn.buffers.Transition(
+        obs, jax.random.randint(keys[1], (32,), 0, 2), jax.random.normal(keys[2], (32,)),
+        jax.random.normal(keys[3], (32,) + spec.obs_shape), np.zeros(32, np.float32),
+    )  # fmt: skip
+    params = target = agent.q_network.init(jax.random.PRNGKey(0), obs[0])
+    optimizer = agent.optimizer(hp)
+    opt = optimizer.init(params)
+    first = agent.td_loss(params, target, hp, batch)
+    for _ in range(50):
+        grads = jax.grad(agent.td_loss)(params, target, hp, batch)
+        updates, opt = optimizer.update(grads, opt, params)
+        params = optax.apply_updates(params, updates)
+    assert agent.td_loss(params, target, hp, batch) < 0.5 * first
+
+
 # ---- replay of env transitions ----
 
 

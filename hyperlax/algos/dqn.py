@@ -1,4 +1,4 @@
-"""Deep Q-Network: replay buffer, target network, epsilon-greedy exploration, optional double Q.
+"""Deep Q-Network: replay buffer, target network, epsilon-greedy exploration, optional double Q and dueling head.
 
 One iteration collects `train_frequency` vectorized env steps into the replay buffer, then runs
 `gradient_steps` updates of the Huber TD loss (env_step x train_frequency -> update). The target network
@@ -50,6 +50,10 @@ class Config(struct.PyTreeNode):
     gradient_steps: int = structural("gradient updates per update phase")
     target_update_interval: int = structural("env steps between target updates (checked once per iteration)")
     double_q: bool = structural("choose the bootstrap action with the online network, value it with the target")
+    dueling: bool = structural(
+        "Q as a state value plus centred advantages, both linear in the torso's features (Wang et al. 2016)",
+        default=False,
+    )
     anneal_lr: bool = structural("decay the learning rate linearly to 0 over the run's gradient updates")
     torso: str = torso_field("torso of the Q network: mlp, cnn, module:attr or file.py:attr", key=f"{Q_NETWORK}.name")
     layer_sizes: tuple = structural("hidden layers of the Q network", key=f"{Q_NETWORK}.layer_sizes")
@@ -96,13 +100,22 @@ class Agent:
         self.config, self.spec = config, spec
         self.total_timesteps, self.schedule_length = total_timesteps, schedule_length
         q_torso = make_torso(config.torso, config.layer_sizes, config.activation, spec)
-        self.q_network = q_torso.head(spec.action_dim, orthogonal=False)
+        # Dueling: one linear layer gives the value (unit 0) and the advantages (the rest), i.e. two linear
+        # heads on the same features.
+        self.q_network = q_torso.head(spec.action_dim + config.dueling, orthogonal=False)
+
+    def q_values(self, params, obs):
+        out = self.q_network.apply(params, obs)
+        if not self.config.dueling:
+            return out
+        value, advantages = out[..., :1], out[..., 1:]
+        return value + advantages - advantages.mean(axis=-1, keepdims=True)
 
     def optimizer(self, hp: Config):
         return clipped_adam(hp.lr, hp.max_grad_norm, self.schedule_length)
 
     def greedy_action(self, params, obs):
-        return jnp.argmax(self.q_network.apply(params, obs), axis=-1)
+        return jnp.argmax(self.q_values(params, obs), axis=-1)
 
     def policy_params(self, state: State) -> dict:
         return {"q": state.params}
@@ -198,15 +211,14 @@ class Agent:
         return jax.lax.scan(gradient_step, carry, jax.random.split(key, self.config.gradient_steps))
 
     def td_loss(self, params, target_params, hp: Config, batch: buffers.Transition):
-        q_network = self.q_network
-        next_q_target = q_network.apply(target_params, batch.next_obs)
+        next_q_target = self.q_values(target_params, batch.next_obs)
         if self.config.double_q:
-            next_action = jnp.argmax(q_network.apply(params, batch.next_obs), axis=-1)
+            next_action = jnp.argmax(self.q_values(params, batch.next_obs), axis=-1)
             next_q = jnp.take_along_axis(next_q_target, next_action[:, None], axis=-1)[:, 0]
         else:
             next_q = jnp.max(next_q_target, axis=-1)
         target = jax.lax.stop_gradient(batch.reward + hp.gamma * (1.0 - batch.terminated) * next_q)
-        q = jnp.take_along_axis(q_network.apply(params, batch.obs), batch.action[:, None], axis=-1)[:, 0]
+        q = jnp.take_along_axis(self.q_values(params, batch.obs), batch.action[:, None], axis=-1)[:, 0]
         return jnp.mean(optax.huber_loss(q, target))
 
 
