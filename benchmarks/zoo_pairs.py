@@ -141,13 +141,15 @@ SAC_MCC_WARMUP = 10
 # PPO on Breakout-MinAtar: the update's shape searched too (SB3's stock PPO, 10 epochs of 64-sample minibatches,
 # beat gymnax-blines' 4 epochs x 8 minibatches at 250k steps); each structure compiles once
 MINATAR_UPDATES = {HP + "epochs": {"categorical": [4, 10]}, HP + "num_minibatches": {"categorical": [4, 8, 32]}}
-# DQN CartPole: the first study (GPU, traced values only) kept the recipe's default, which ends at 500 on few seeds.
-# The structure that decides how steady the end of training is: batch size, the target network's period and a
-# learning rate annealed to 0; 2 x 2 x 2 programs, so trials of one structure still train together on the CPU.
-DQN_STEADINESS = {
-    HP + "batch_size": {"categorical": [64, 256]},
-    HP + "target_update_interval": {"categorical": [256, 2048]},
+# DQN CartPole: four studies of the recipe's structure (batch, target period and annealing searched in the second)
+# end at 500 on 1-4 of 10 fresh seeds: the greedy policy reaches 500 and drops again. On seeds outside the study's
+# and the validation's (500-509), the learning rate annealed to 0 from a higher start ended steadier (last 4
+# evaluations 433-444 against 380 for the shipped entry): the rate is searched up to 1e-2 with annealing on or
+# off, and the dueling head (rejax's tuned CartPole DQN) on or off; 4 programs. 3 seeds per trial.
+DQN_CARTPOLE_SPACE = {
+    HP + "lr": {"log_uniform": [3e-4, 1e-2]},
     HP + "anneal_lr": {"categorical": [False, True]},
+    HP + "dueling": {"categorical": [False, True]},
 }
 # DQN MountainCar, third study: the second searched batch, buffer and target period around the recipe's update phase
 # (128 updates every 256 steps) and its selected trial stayed 35 short of the zoo, whose own settings reach the flag
@@ -223,11 +225,11 @@ PAIRS = {
             "dqn",
             "gymnax:CartPole-v1",
             50_000,
-            48,
-            2,
+            40,
+            3,
             1500,
             zoo_reference(500.0, 0.0, "50k", 300),
-            search=DQN_STEADINESS,
+            search=DQN_CARTPOLE_SPACE,
             gpu=GPU_STUDY,
         ),
         Pair(
