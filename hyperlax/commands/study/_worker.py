@@ -35,7 +35,7 @@ from hyperlax.commands.rundir import (
     run_record,
 )
 from hyperlax.commands.settings import check_structures, run_settings
-from hyperlax.commands.signals import interrupted
+from hyperlax.commands.signals import deferred, interrupted
 from hyperlax.commands.study._agents import best_when_told, link_artifacts, selected_agents
 from hyperlax.commands.study._args import (
     check_objectives_available,
@@ -183,11 +183,13 @@ class Search:
             return []
         samples = []
         for _ in range(max(0, count)):
-            with warnings.catch_warnings():  # Optuna expects heartbeats with optimize(); Heartbeats records them here
+            # A signal waits until the trial is recorded as asked: it is then failed and enqueued again, not
+            # left RUNNING in the storage by a worker that no longer knows it.
+            with deferred(), warnings.catch_warnings():  # Optuna expects heartbeats with optimize(); see Heartbeats
                 warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
                 trial = self.study.ask()
-            self.heartbeats.add(self.trial_ids(trial.number))
-            self.asked[trial.number] = trial
+                self.heartbeats.add(self.trial_ids(trial.number))
+                self.asked[trial.number] = trial
             values = suggest_values(trial, self.distributions, self.conditions, self.defaults)
             samples.append(Sample.from_values(trial.number, values, self.defaults))
         beyond = set(
@@ -223,14 +225,15 @@ class Search:
             self.param_counts[structure] = param_count(self.runner, sample)
         row = {**row, "param_count": self.param_counts[structure]}
         extra = None if agent is None else self.saving.writer([sample], [row], {sample.sample_id: agent})
-        write_samples(trial_dir, [sample], [row], returns, eval_steps, extra)
-        if extra is not None and sample.sample_id in self.asked:
-            try:
-                link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
-            except FINISHED_ELSEWHERE:  # told by another worker meanwhile: the agent stays in its directory
-                log.warning("trial %d was finished elsewhere; its agent is not linked", sample.sample_id)
-        self.asked.pop(sample.sample_id, None)
-        self.tell_row(sample.sample_id, row, trial_dir, structure, sample.values)
+        with deferred():  # written and told, or neither: never forgotten as asked and left RUNNING
+            write_samples(trial_dir, [sample], [row], returns, eval_steps, extra)
+            if extra is not None and sample.sample_id in self.asked:
+                try:
+                    link_artifacts(self.asked[sample.sample_id], self.study_dir, trial_dir)
+                except FINISHED_ELSEWHERE:  # told by another worker meanwhile: the agent stays in its directory
+                    log.warning("trial %d was finished elsewhere; its agent is not linked", sample.sample_id)
+            self.tell_row(sample.sample_id, row, trial_dir, structure, sample.values)
+            self.asked.pop(sample.sample_id, None)
 
     def tell_row(self, number: int, row: dict, trial_dir: Path, structure: tuple, values_of: dict) -> None:
         values = [row.get(name) for name in self.args.objective_names]
