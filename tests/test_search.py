@@ -393,25 +393,3 @@ def test_a_yaml_spec_sets_the_flags_and_the_command_line_overrides_it(tmp_path):
     args = json.loads((study_dir / "study.json").read_text())["args"]
     assert (args["study_name"], args["n_trials"], args["objective_names"]) == ("from_spec", 2, ["final_performance"])
     assert len(load(study_dir, "from_spec").get_trials()) == 2
-
-
-def test_a_signal_landing_just_after_a_trial_is_asked_fails_it_instead_of_leaving_it_running(tmp_path, monkeypatch):
-    import signal
-
-    from hyperlax.commands import signals
-
-    real_ask, calls = optuna.Study.ask, []
-
-    def ask_then_signal(study, *args, **kwargs):
-        trial = real_ask(study, *args, **kwargs)
-        if not calls:  # the first ask only: the signal arrives as the storage has made the trial RUNNING
-            calls.append(trial.number)
-            signals._handle(signal.SIGINT, None)
-        return trial
-
-    monkeypatch.setattr(optuna.Study, "ask", ask_then_signal)
-    code, _, _ = run_cli([*SEARCH, "--study-name", "asked", "--n-trials", "2", "--output-root", str(tmp_path)])
-    assert code == 130 and calls == [0]
-    trials = load(study_dir_of(tmp_path), "asked").get_trials()
-    # Failed as interrupted (asked, nothing sampled yet, so nothing to enqueue again), not left RUNNING.
-    assert [t.state for t in trials] == [TrialState.FAIL] and trials[0].user_attrs["reason"] == "interrupted"

@@ -8,8 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import optuna
 import pytest
+from optuna.trial import TrialState
 
+from hyperlax.commands import signals
 from hyperlax.commands.study import was_trained
 from tests.test_search import SEARCH, load, run_cli, study_dir_of
 from tests.test_sweep_cli import FAST
@@ -116,3 +119,21 @@ def test_a_signal_inside_a_librarys_import_is_still_one_line_and_exit_130(monkey
     assert cli.main(["sweep-hp-samples"]) == 130
     err = capsys.readouterr().err
     assert err.startswith("hyperlax: interrupted; ") and err.count("\n") == 1
+
+
+def test_a_signal_landing_just_after_a_trial_is_asked_fails_it_instead_of_leaving_it_running(tmp_path, monkeypatch):
+    real_ask, calls = optuna.Study.ask, []
+
+    def ask_then_signal(study, *args, **kwargs):
+        trial = real_ask(study, *args, **kwargs)
+        if not calls:  # the first ask only: the signal arrives as the storage has made the trial RUNNING
+            calls.append(trial.number)
+            signals._handle(signal.SIGINT, None)
+        return trial
+
+    monkeypatch.setattr(optuna.Study, "ask", ask_then_signal)
+    code, _, _ = run_cli([*SEARCH, "--study-name", "asked", "--n-trials", "2", "--output-root", str(tmp_path)])
+    assert code == 130 and calls == [0]
+    trials = load(study_dir_of(tmp_path), "asked").get_trials()
+    # Failed as interrupted (asked, nothing sampled yet, so nothing to enqueue again), not left RUNNING.
+    assert [t.state for t in trials] == [TrialState.FAIL] and trials[0].user_attrs["reason"] == "interrupted"
