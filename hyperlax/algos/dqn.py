@@ -102,7 +102,8 @@ class Agent:
         q_torso = make_torso(config.torso, config.layer_sizes, config.activation, spec)
         # Dueling: one linear layer gives the value (unit 0) and the advantages (the rest), i.e. two linear
         # heads on the same features.
-        self.q_network = q_torso.head(spec.action_dim + config.dueling, orthogonal=False)
+        outputs = spec.action_dim + 1 if config.dueling else spec.action_dim
+        self.q_network = q_torso.head(outputs, orthogonal=False)
 
     def q_values(self, params, obs):
         out = self.q_network.apply(params, obs)
