@@ -287,7 +287,7 @@ PAIRS = {
             fixed=DQN_ZOO_UPDATES,
             search=DQN_MC_SPACE,
             reevaluate=(2, 2),
-            gpu={"steps": 240_000, **GPU_STUDY},
+            gpu=GPU_STUDY,
         ),
         Pair("dqn", "gymnax:Breakout-MinAtar", 50_000, 4, 1, 300, reevaluate=(2, 2), gpu=GPU_STUDY),
         Pair(
@@ -302,7 +302,7 @@ PAIRS = {
             search=SAC_MCC_SPACE,
             pruner_warmup=SAC_MCC_WARMUP,
             seed_aggregate="min",
-            gpu={"steps": 50_000, **GPU_STUDY, "study_seeds": 3},
+            gpu={**GPU_STUDY, "study_seeds": 3},
         ),
         Pair("ppo", "brax:inverted_pendulum", 100_000, 6, 1, 300, BRAX_PENDULUM, {}, {"backend": "positional"}),
     ]

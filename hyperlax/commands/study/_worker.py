@@ -183,8 +183,8 @@ class Search:
             return []
         samples = []
         for _ in range(max(0, count)):
-            # A signal waits until the trial is recorded as asked: it is then failed and enqueued again, not
-            # left RUNNING in the storage by a worker that no longer knows it.
+            # A signal waits until the trial is recorded as asked: it is then failed as interrupted (its parameters
+            # enqueued again where it has any), not left RUNNING by a worker that no longer knows it.
             with deferred(), warnings.catch_warnings():  # Optuna expects heartbeats with optimize(); see Heartbeats
                 warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
                 trial = self.study.ask()
